@@ -1,0 +1,139 @@
+"""`everyclick`: demo, evaluate, plot, benchmark, train, models.
+
+Argument parsing lives here; each command's work lives in the module that owns it, imported only
+when that command runs (so `everyclick models` never imports torch or Qt).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+
+from .core.errors import EveryClickError
+
+
+def _demo(args: argparse.Namespace) -> int:
+    from .demo import run_demo
+
+    return run_demo(method=args.method, headless=args.headless, out=args.out, clicks=args.clicks)
+
+
+def _evaluate(args: argparse.Namespace) -> int:
+    from .evaluation.runner import run_evaluation
+
+    return run_evaluation(
+        method=args.method,
+        data=args.data,
+        split=args.split,
+        clicks=args.clicks,
+        radius=args.radius,
+        largest_slice=args.largest_slice,
+        out=args.out,
+        limit=args.limit,
+        device=args.device,
+    )
+
+
+def _plot(args: argparse.Namespace) -> int:
+    from .evaluation.plots import plot_reports
+
+    plot_reports(args.reports, args.out)
+    print(f"wrote {args.out}")
+    return 0
+
+
+def _benchmark(args: argparse.Namespace) -> int:
+    from .evaluation.benchmark import run_benchmark
+
+    return run_benchmark(
+        method=args.method,
+        size=args.size,
+        clicks=args.clicks,
+        out=args.out,
+        data=args.data,
+        device=args.device,
+        backend=args.backend,
+    )
+
+
+def _train(args: argparse.Namespace) -> int:
+    from .training.loop import train_from_config
+
+    return train_from_config(args.config, resume=args.resume, init_from=args.init_from)
+
+
+def _models(args: argparse.Namespace) -> int:
+    from .methods import available_methods
+
+    infos = available_methods()
+    width = max(len(m.name) for m in infos)
+    for info in infos:
+        print(f"{info.name:<{width}}  {info.kind:<9}  {info.summary}")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="everyclick", description="Interactive CT lesion segmentation (napari-everyclick)."
+    )
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("demo", help="open napari with the phantom sample and the widget")
+    p.add_argument("--headless", action="store_true", help="no display: play the robot clicker")
+    p.add_argument("--out", default="demo-out", help="output folder for --headless")
+    p.add_argument("--method", default=None, help="method name (default: best shipped model)")
+    p.add_argument("--clicks", type=int, default=5, help="robot clicks per lesion (--headless)")
+    p.set_defaults(func=_demo)
+
+    p = sub.add_parser("evaluate", help="robot-clicker evaluation of one method on CT cases")
+    p.add_argument("--method", required=True)
+    p.add_argument("--data", nargs="+", required=True, help=".npz cases or manifest folders")
+    p.add_argument("--split", default=None, help="split of the manifest (train / val)")
+    p.add_argument("--clicks", type=int, default=20)
+    p.add_argument(
+        "--radius", default="avg", choices=["avg", "tight", "enclosing", "static"]
+    )
+    p.add_argument("--largest-slice", action="store_true", help="each lesion's largest slice only")
+    p.add_argument("--limit", type=int, default=None, help="evaluate the first N samples only")
+    p.add_argument("--device", default="auto")
+    p.add_argument("--out", required=True, help="folder for report.json and iou_curve.png")
+    p.set_defaults(func=_evaluate)
+
+    p = sub.add_parser("plot", help="mean IoU vs clicks of several report.json files")
+    p.add_argument("reports", nargs="+")
+    p.add_argument("--out", default="iou_curve.png")
+    p.set_defaults(func=_plot)
+
+    p = sub.add_parser("benchmark", help="per-click latency on a 512x512 CT slice")
+    p.add_argument("--method", required=True)
+    p.add_argument("--size", type=int, default=512)
+    p.add_argument("--clicks", type=int, default=10)
+    p.add_argument("--data", nargs="*", default=None, help="cases to take the slice from")
+    p.add_argument("--device", default="cpu")
+    p.add_argument("--backend", default="torch", choices=["torch", "onnx"])
+    p.add_argument("--out", default="benchmark.json")
+    p.set_defaults(func=_benchmark)
+
+    p = sub.add_parser("train", help="train a model from a JSON config")
+    p.add_argument("--config", required=True)
+    p.add_argument("--resume", action="store_true")
+    p.add_argument("--init-from", default=None, help="weights (.safetensors) to start from")
+    p.set_defaults(func=_train)
+
+    p = sub.add_parser("models", help="list the methods open_session accepts")
+    p.set_defaults(func=_models)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return int(args.func(args) or 0)
+    except EveryClickError as exc:
+        print(f"everyclick {args.command}: error: {exc}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,1 @@
+"""Classical segmenters: no model, same clicks, same interface as the learned ones."""

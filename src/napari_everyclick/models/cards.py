@@ -1,0 +1,89 @@
+"""Model cards: the JSON beside each shipped weights file (torch-free).
+
+A card names the method (`ritm-...` / `focalclick-...`), the weights file and its sha256, the
+architecture config, the input normalisation and click encoding, the training data, command,
+commit and time, and the val metrics. The package's `weights/` folder is the model zoo.
+"""
+
+from __future__ import annotations
+
+import json
+import warnings
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from ..core.errors import WeightsError
+
+WEIGHTS_DIR = Path(__file__).resolve().parent.parent / "weights"
+REQUIRED_KEYS = ("name", "kind", "weights", "sha256", "architecture")
+
+
+@dataclass(frozen=True)
+class ModelCard:
+    """A parsed card. `path` is the card's JSON file; `weights_path` the safetensors beside it."""
+
+    path: Path
+    data: dict[str, Any]
+
+    @property
+    def name(self) -> str:
+        return str(self.data["name"])
+
+    @property
+    def kind(self) -> str:
+        return str(self.data["kind"])
+
+    @property
+    def weights_path(self) -> Path:
+        return self.path.parent / str(self.data["weights"])
+
+    @property
+    def architecture(self) -> dict[str, Any]:
+        return dict(self.data["architecture"])
+
+    def summary(self) -> str:
+        arch = self.data.get("architecture", {})
+        metrics = self.data.get("metrics", {}).get("val_avg", {})
+        iou1 = metrics.get("iou_at", [None])[0] if metrics.get("iou_at") else None
+        parts = [self.kind, str(arch.get("backbone", "?")), f"clicks {self.data.get('clicks', '?')}"]
+        if iou1 is not None:
+            parts.append(f"val IoU@1 {iou1:.3f}")
+        return ", ".join(parts)
+
+
+def read_card(path: Path) -> ModelCard:
+    """Parse one card; raise WeightsError naming the file when it is unreadable or incomplete."""
+    try:
+        data = json.loads(Path(path).read_text())
+    except (OSError, ValueError) as exc:
+        raise WeightsError(f"model card {path} cannot be read: {exc}") from None
+    if not isinstance(data, dict):
+        raise WeightsError(f"model card {path} is not a JSON object")
+    missing = [k for k in REQUIRED_KEYS if k not in data]
+    if missing:
+        raise WeightsError(f"model card {path} lacks {', '.join(missing)}")
+    return ModelCard(Path(path), data)
+
+
+def list_cards(folder: Path | None = None) -> list[ModelCard]:
+    """Every readable card in `folder` (default: the package's weights), sorted by name.
+
+    A broken card is skipped with a warning, so the classical methods stay available.
+    """
+    folder = WEIGHTS_DIR if folder is None else Path(folder)
+    cards = []
+    for path in sorted(folder.glob("*.json")):
+        try:
+            cards.append(read_card(path))
+        except WeightsError as exc:
+            warnings.warn(str(exc), stacklevel=2)
+    return sorted(cards, key=lambda c: c.name)
+
+
+def find_card(name: str, folder: Path | None = None) -> ModelCard | None:
+    """The card whose name is `name`, or None."""
+    for card in list_cards(folder):
+        if card.name == name:
+            return card
+    return None
