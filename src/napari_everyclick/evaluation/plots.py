@@ -1,0 +1,53 @@
+"""Mean IoU vs clicks, one curve per report, drawn off-screen.
+
+Uses matplotlib's object API (`Figure` + Agg canvas), never pyplot, so no GUI backend is ever
+touched (safe headless, in tests and beside a running napari).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
+from matplotlib.ticker import MaxNLocator
+
+from ..core.errors import EveryClickError
+from ..core.metrics import NOC_THRESHOLDS
+from .report import Report, load_report
+
+
+def curve_label(report: Report) -> str:
+    """The legend entry of a report: method, radius strategy and sample count."""
+    return f"{report.method} ({report.radius}, n={report.n_samples})"
+
+
+def plot_curves(reports: Sequence[Report], out: str | Path) -> Path:
+    """Write a PNG of mean IoU after clicks 1..N for each report; return its path."""
+    if not reports:
+        raise EveryClickError("no report to plot")
+    fig = Figure(figsize=(6.4, 4.4), dpi=120)
+    FigureCanvasAgg(fig)
+    ax = fig.add_subplot()
+    for report in reports:
+        ax.plot(range(1, report.clicks + 1), report.iou_at, marker=".", label=curve_label(report))
+    for t in NOC_THRESHOLDS:
+        ax.axhline(t, color="0.8", linewidth=0.8, linestyle="--", zorder=0)
+    ax.set_xlabel("clicks")
+    ax.set_ylabel("mean IoU")
+    ax.set_ylim(0.0, 1.0)
+    ax.set_xlim(1, max(r.clicks for r in reports))
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+    ax.grid(alpha=0.3)
+    ax.legend(loc="lower right", fontsize="small")
+    fig.tight_layout()
+    out = Path(out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(out)
+    return out
+
+
+def plot_reports(reports: Sequence[str | Path], out: str | Path) -> None:
+    """`everyclick plot`: read report.json files and draw their curves into the PNG `out`."""
+    plot_curves([load_report(path) for path in reports], out)

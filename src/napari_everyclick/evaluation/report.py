@@ -1,0 +1,192 @@
+"""Evaluation records: per-sample results, the summary over samples and the written report.
+
+The summary follows the methods spec (1.7, 5.2): mean IoU after each click, NoC and NoF at the
+thresholds of `core.metrics.NOC_THRESHOLDS`, the Iterative IoU Error of the mean curve, and the
+per-click latency of the method (milliseconds, the time of one `Session.click`).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass, field, fields
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from ..core import metrics
+from ..core.errors import EveryClickError, ReadError
+
+TABLE_CLICKS: tuple[int, ...] = (1, 2, 3, 5, 10, 20)
+"""The clicks whose mean IoU the printed table shows (those within the budget)."""
+
+
+def threshold_key(threshold: float) -> str:
+    """The JSON key of a threshold: 0.8 -> "0.8", 0.85 -> "0.85"."""
+    return f"{threshold:g}"
+
+
+@dataclass(frozen=True)
+class SampleResult:
+    """One sample's run: its identity, target area (pixels) and one IoU per click.
+
+    ious has exactly `clicks` entries: once the robot finds nothing left to correct, the last IoU
+    is repeated and the method is no longer called, so latency_ms (one entry per method call, in
+    ms) may be shorter. first_radius_px: radius of the first click in slice pixels.
+    """
+
+    case: str
+    z: int
+    lesion: int
+    area_px: int
+    ious: list[float]
+    latency_ms: list[float]
+    first_radius_px: float
+
+    @property
+    def key(self) -> tuple[str, int, int]:
+        return (self.case, self.z, self.lesion)
+
+
+@dataclass(frozen=True)
+class Summary:
+    """Figures over all samples. noc: mean clicks to reach each threshold (the budget when never
+    reached); nof: samples never reaching it (success at the last click counts as success);
+    latency_ms: median and 95th percentile of single method calls, in ms."""
+
+    n_samples: int
+    clicks: int
+    iou_at: list[float]
+    noc: dict[str, float]
+    nof: dict[str, int]
+    iterative_iou_error: float
+    latency_ms: dict[str, float | None]
+
+
+def summarize(rows: Sequence[SampleResult], clicks: int) -> Summary:
+    """The Summary of per-sample results that all ran `clicks` clicks."""
+    if not rows:
+        raise EveryClickError("no samples to summarize")
+    all_ious = [row.ious for row in rows]
+    curve = metrics.mean_iou_curve(all_ious)
+    latencies = np.asarray([t for row in rows for t in row.latency_ms], dtype=np.float64)
+    return Summary(
+        n_samples=len(rows),
+        clicks=clicks,
+        iou_at=[float(v) for v in curve],
+        noc={
+            threshold_key(t): float(np.mean([metrics.noc(ious, t, clicks) for ious in all_ious]))
+            for t in metrics.NOC_THRESHOLDS
+        },
+        nof={threshold_key(t): metrics.nof(all_ious, t) for t in metrics.NOC_THRESHOLDS},
+        iterative_iou_error=metrics.iterative_iou_error(curve),
+        latency_ms={
+            "median": float(np.median(latencies)) if latencies.size else None,
+            "p95": float(np.percentile(latencies, 95)) if latencies.size else None,
+        },
+    )
+
+
+@dataclass(frozen=True)
+class EvaluationResult:
+    """What `evaluate_segmenter` returns: per-sample rows and their summary."""
+
+    rows: list[SampleResult]
+    summary: Summary
+
+
+@dataclass(frozen=True)
+class Report:
+    """The content of report.json: the summary figures flat at top level, the run's context
+    (data paths, split, package version, git commit, wall time in s, UTC date) and the rows."""
+
+    method: str
+    radius: str
+    n_samples: int
+    clicks: int
+    iou_at: list[float]
+    noc: dict[str, float]
+    nof: dict[str, int]
+    iterative_iou_error: float
+    latency_ms: dict[str, float | None]
+    data: list[str]
+    split: str | None
+    largest_slice: bool
+    limit: int | None
+    device: str | None
+    package_version: str
+    git_commit: str | None
+    wall_time_s: float
+    date: str
+    samples: list[SampleResult] = field(default_factory=list)
+
+    @classmethod
+    def from_result(cls, result: EvaluationResult, **context: Any) -> Report:
+        """A report of `result`; `context` gives every field that is not a summary field."""
+        summary = asdict(result.summary)
+        return cls(**summary, **context, samples=list(result.rows))
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    def write(self, path: str | Path) -> Path:
+        """Write the report as indented JSON; return the path."""
+        path = Path(path)
+        path.write_text(json.dumps(self.to_dict(), indent=1) + "\n")
+        return path
+
+
+def load_report(path: str | Path) -> Report:
+    """Read a report.json written by `Report.write`; ReadError when it is not one."""
+    path = Path(path)
+    try:
+        data = json.loads(path.read_text())
+        rows = [SampleResult(**row) for row in data.pop("samples")]
+        known = {f.name for f in fields(Report)}
+        return Report(**{k: v for k, v in data.items() if k in known}, samples=rows)
+    except (OSError, ValueError, KeyError, TypeError, AttributeError) as exc:
+        raise ReadError(f"{path} is not an everyclick evaluation report: {exc}") from None
+
+
+def compare_reports(a: Report, b: Report, click: int = 1) -> float:
+    """Share (0..1) of the samples common to both reports where A's IoU after `click` (1-based)
+    is strictly higher than B's. Samples are matched by (case, z, lesion)."""
+    b_rows = {row.key: row for row in b.samples}
+    pairs = [(row, b_rows[row.key]) for row in a.samples if row.key in b_rows]
+    if not pairs:
+        raise EveryClickError(f"reports of {a.method} and {b.method} share no sample")
+    if not 1 <= click <= min(a.clicks, b.clicks):
+        raise EveryClickError(f"click {click} is outside 1..{min(a.clicks, b.clicks)}")
+    wins = sum(1 for ra, rb in pairs if ra.ious[click - 1] > rb.ious[click - 1])
+    return wins / len(pairs)
+
+
+def format_table(report: Report) -> str:
+    """A compact text table of the headline figures, for the terminal."""
+    shown = [k for k in TABLE_CLICKS if k <= report.clicks]
+    header = [f"IoU@{k}" for k in shown]
+    values = [f"{report.iou_at[k - 1]:.3f}" for k in shown]
+    for t in metrics.NOC_THRESHOLDS:
+        header.append(f"NoC@{round(t * 100)}")
+        values.append(f"{report.noc[threshold_key(t)]:.2f}")
+    for t in metrics.NOC_THRESHOLDS[1:]:
+        header.append(f"NoF@{round(t * 100)}")
+        values.append(str(report.nof[threshold_key(t)]))
+    header.append("IIE")
+    values.append(f"{report.iterative_iou_error:.4f}")
+    median, p95 = report.latency_ms["median"], report.latency_ms["p95"]
+    header.append("ms/click med|p95")
+    values.append("-" if median is None else f"{median:.3g}|{p95:.3g}")
+    widths = [max(len(h), len(v)) for h, v in zip(header, values)]
+    title = (
+        f"{report.method} (radius {report.radius}): {report.n_samples} samples, "
+        f"{report.clicks} clicks, {report.wall_time_s:.1f} s"
+    )
+    return "\n".join(
+        [
+            title,
+            "  ".join(h.rjust(w) for h, w in zip(header, widths)),
+            "  ".join(v.rjust(w) for v, w in zip(values, widths)),
+        ]
+    )
