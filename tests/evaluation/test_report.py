@@ -1,0 +1,115 @@
+"""report.json content, reading it back, comparing two reports, the table and the plot."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import replace
+
+import pytest
+
+from napari_everyclick.core.classical.disk import DiskSegmenter
+from napari_everyclick.core.errors import EveryClickError, ReadError
+from napari_everyclick.evaluation.plots import plot_reports
+from napari_everyclick.evaluation.report import (
+    Report,
+    SampleResult,
+    compare_reports,
+    format_table,
+    load_report,
+)
+from napari_everyclick.evaluation.runner import evaluate_segmenter
+from napari_everyclick.evaluation.samples import iter_samples
+
+from .conftest import FakeSegmenter, empty
+
+CONTEXT = {
+    "method": "disk",
+    "radius": "avg",
+    "data": ["x.npz"],
+    "split": None,
+    "largest_slice": False,
+    "limit": None,
+    "device": None,
+    "package_version": "0.1.0",
+    "git_commit": None,
+    "wall_time_s": 1.5,
+    "date": "2024-01-01T00:00:00+00:00",
+}
+
+
+@pytest.fixture
+def report(case_path) -> Report:
+    result = evaluate_segmenter(DiskSegmenter(), list(iter_samples([case_path])), 5, progress=False)
+    return Report.from_result(result, **CONTEXT)
+
+
+def test_report_json_keys_and_types(report, tmp_path):
+    data = json.loads(report.write(tmp_path / "report.json").read_text())
+    assert data["method"] == "disk" and data["radius"] == "avg"
+    assert data["n_samples"] == 3 and data["clicks"] == 5
+    assert len(data["iou_at"]) == 5 and all(0.0 <= v <= 1.0 for v in data["iou_at"])
+    assert set(data["noc"]) == set(data["nof"]) == {"0.8", "0.85", "0.9"}
+    assert all(isinstance(v, float) for v in data["noc"].values())
+    assert all(isinstance(v, int) for v in data["nof"].values())
+    assert 0.0 <= data["iterative_iou_error"] <= 1.0
+    assert set(data["latency_ms"]) == {"median", "p95"}
+    assert data["latency_ms"]["median"] <= data["latency_ms"]["p95"]
+    for key in (
+        "data",
+        "split",
+        "largest_slice",
+        "package_version",
+        "git_commit",
+        "wall_time_s",
+        "date",
+    ):
+        assert key in data
+    row = data["samples"][0]
+    assert set(row) == {"case", "z", "lesion", "area_px", "ious", "latency_ms", "first_radius_px"}
+    assert len(row["ious"]) == 5
+
+
+def test_report_round_trips(report, tmp_path):
+    assert load_report(report.write(tmp_path / "report.json")) == report
+
+
+def test_not_a_report_raises_read_error(tmp_path):
+    (tmp_path / "bad.json").write_text('{"method": "disk"}')
+    with pytest.raises(ReadError, match="not an everyclick evaluation report"):
+        load_report(tmp_path / "bad.json")
+    with pytest.raises(ReadError):
+        load_report(tmp_path / "missing.json")
+
+
+def test_compare_reports_counts_strict_wins_per_sample(report, case_path):
+    result = evaluate_segmenter(
+        FakeSegmenter(empty), list(iter_samples([case_path])), 5, progress=False
+    )
+    nothing = Report.from_result(result, **{**CONTEXT, "method": "fake"})
+    assert compare_reports(report, nothing) == 1.0
+    assert compare_reports(nothing, report) == 0.0
+    assert compare_reports(report, report) == 0.0  # ties are not wins
+
+
+def test_compare_reports_matches_samples_by_key(report):
+    row = report.samples[0]
+    better = SampleResult(row.case, row.z, row.lesion, row.area_px, [1.0] * 5, [], 1.0)
+    other = replace(report, samples=[better])
+    assert compare_reports(other, report) == (1.0 if row.ious[0] < 1.0 else 0.0)
+    with pytest.raises(EveryClickError, match="share no sample"):
+        compare_reports(report, replace(report, samples=[]))
+
+
+def test_table_shows_headline_figures(report):
+    table = format_table(report)
+    for label in ("IoU@1", "IoU@5", "NoC@80", "NoC@90", "NoF@85", "NoF@90", "IIE", "ms/click"):
+        assert label in table
+    assert "IoU@10" not in table  # beyond the 5-click budget
+
+
+def test_plot_reports_writes_a_png(report, tmp_path):
+    a = report.write(tmp_path / "a.json")
+    b = replace(report, radius="static").write(tmp_path / "b.json")
+    out = tmp_path / "plots" / "curves.png"
+    plot_reports([a, b], out)
+    assert out.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"

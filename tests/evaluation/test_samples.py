@@ -1,0 +1,36 @@
+"""Sample definition: (slice, lesion) pairs with >= 16 px; --largest-slice; --data forms."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from napari_everyclick.core.errors import ReadError
+from napari_everyclick.evaluation.samples import MIN_LESION_PX, iter_samples
+
+
+def test_lesion_slices_below_16_px_are_skipped(case_path):
+    samples = list(iter_samples([case_path]))
+    assert [(s.z, s.lesion) for s in samples] == [(0, 1), (1, 1), (2, 2)]
+    assert all(s.target.sum() >= MIN_LESION_PX for s in samples)
+    assert all(s.hu.shape == (40, 48) and s.window == (40.0, 400.0) for s in samples)
+
+
+def test_largest_slice_keeps_one_slice_per_lesion(case_path):
+    samples = list(iter_samples([case_path], largest_slice=True))
+    assert [(s.z, s.lesion) for s in samples] == [(1, 1), (2, 2)]
+
+
+def test_manifest_folder_filters_by_split(case_path, tmp_path):
+    manifest = [
+        {"case": "case_a", "path": case_path.name, "split": "val"},
+        {"case": "case_b", "path": "missing.npz", "split": "train"},
+    ]
+    (tmp_path / "manifest.json").write_text(json.dumps(manifest))
+    assert len(list(iter_samples([tmp_path], split="val"))) == 3
+
+
+def test_missing_path_raises_read_error(tmp_path):
+    with pytest.raises(ReadError, match="neither"):
+        list(iter_samples([tmp_path / "nope.npz"]))
