@@ -46,7 +46,11 @@ class ModelCard:
         arch = self.data.get("architecture", {})
         metrics = self.data.get("metrics", {}).get("val_avg", {})
         iou1 = metrics.get("iou_at", [None])[0] if metrics.get("iou_at") else None
-        parts = [self.kind, str(arch.get("backbone", "?")), f"clicks {self.data.get('clicks', '?')}"]
+        parts = [
+            self.kind,
+            str(arch.get("backbone", "?")),
+            f"clicks {self.data.get('clicks', '?')}",
+        ]
         if iou1 is not None:
             parts.append(f"val IoU@1 {iou1:.3f}")
         return ", ".join(parts)

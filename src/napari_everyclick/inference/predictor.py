@@ -1,0 +1,172 @@
+"""The learned segmenters: RITM and FocalClick predictors behind the Segmenter interface.
+
+Both follow one path per click: previous probability -> prior (newest disk painted in) -> target
+crop -> network -> probability pasted back over the prior. FocalClick then redraws the focus
+crop with its refiner. Everything is in slice pixels (y, x) until a CropTransform maps it.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass, field
+
+import numpy as np
+
+from ..core.clicks import Click
+from ..core.disks import disk_maps
+from ..core.geometry import CropTransform
+from ..core.segmenter import Prediction, PreparedSlice
+from ..core.windowing import Window, apply_window
+from .crops import CropConfig, FocusConfig, focus_box, target_box
+from .inputs import PAD_VALUE, click_prior, crop_inputs, image_channels
+from .merge import progressive_merge
+from .runners import TorchRunner
+
+THRESHOLD = 0.5
+
+
+@dataclass(frozen=True)
+class PredictorConfig:
+    """Inference settings a model card records; `flip` averages a mirrored pass (RITM)."""
+
+    crop: CropConfig = field(default_factory=CropConfig)
+    focus: FocusConfig = field(default_factory=FocusConfig)
+    flip: bool = False
+    progressive_merge: bool = False
+    local_only_after: int = 10  # FocalClick: after this many clicks only the focus crop changes
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict) -> "PredictorConfig":
+        data = dict(data)
+        crop = CropConfig(**data.pop("crop", {}))
+        focus = FocusConfig(**data.pop("focus", {}))
+        known = {k: v for k, v in data.items() if k in cls.__dataclass_fields__}
+        return cls(crop=crop, focus=focus, **known)
+
+
+def sigmoid(x: np.ndarray) -> np.ndarray:
+    return 1.0 / (1.0 + np.exp(-np.clip(x, -60.0, 60.0)))
+
+
+def logit(p: np.ndarray, eps: float = 1e-4) -> np.ndarray:
+    p = np.clip(p, eps, 1.0 - eps)
+    return np.log(p / (1.0 - p))
+
+
+class ClickPredictor:
+    """RITM: one network pass on the target crop per click."""
+
+    def __init__(
+        self, name: str, runner: TorchRunner, config: PredictorConfig = PredictorConfig()
+    ) -> None:
+        self.name = name
+        self.runner = runner
+        self.config = config
+
+    def prepare(self, slice_hu: np.ndarray, window: Window) -> PreparedSlice:
+        return PreparedSlice(
+            hu=slice_hu,
+            window=window,
+            windowed=apply_window(slice_hu, window),
+            extra={"channels": image_channels(slice_hu, window)},
+        )
+
+    def predict(
+        self, image: PreparedSlice, clicks: Sequence[Click], previous: Prediction | None
+    ) -> Prediction:
+        timings: dict[str, float] = {}
+        t0 = time.perf_counter()
+        shape = image.shape
+        if previous is not None and previous.probability is not None:
+            prev_prob = previous.probability
+        else:
+            prev_prob = np.zeros(shape, dtype=np.float32)
+        prev_mask = prev_prob > THRESHOLD
+        prior = click_prior(prev_prob, clicks[-1])
+        size = self.config.crop.net_size
+        transform = CropTransform(target_box(prev_mask, clicks, self.config.crop), size, size)
+        net_image, coords = crop_inputs(image.extra["channels"], prior, clicks, transform)
+        t1 = time.perf_counter()
+        logits, features = self.runner.coarse(net_image, coords, flip=self.config.flip)
+        t2 = time.perf_counter()
+        timings["preprocess"] = (t1 - t0) * 1e3
+        timings["network"] = (t2 - t1) * 1e3
+        probability, refine_ms = self._finish(
+            image, clicks, prev_prob, prior, transform, logits, features
+        )
+        t3 = time.perf_counter()
+        if refine_ms is not None:
+            timings["refiner"] = refine_ms
+        mask = probability > THRESHOLD
+        if self.config.progressive_merge and len(clicks) > 1:
+            mask = progressive_merge(prev_mask, mask, clicks[-1])
+            probability = np.where(
+                mask, np.maximum(probability, 0.5 + 1e-3), np.minimum(probability, 0.5 - 1e-3)
+            ).astype(np.float32)
+        timings["postprocess"] = (time.perf_counter() - t3) * 1e3
+        timings["total"] = (time.perf_counter() - t0) * 1e3
+        return Prediction(
+            mask=mask,
+            probability=probability,
+            state={"target_box": transform.box},
+            timings_ms=timings,
+        )
+
+    def _finish(
+        self,
+        image: PreparedSlice,
+        clicks: Sequence[Click],
+        prev_prob: np.ndarray,
+        prior: np.ndarray,
+        transform: CropTransform,
+        logits: np.ndarray,
+        features: object,
+    ) -> tuple[np.ndarray, float | None]:
+        """The full-slice probability: the crop's answer pasted over the prior."""
+        probability = prior.copy()
+        transform.paste(probability, sigmoid(logits))
+        return probability, None
+
+
+class FocalClickPredictor(ClickPredictor):
+    """FocalClick: coarse pass on a small target crop, then the refiner on the focus crop."""
+
+    def _finish(
+        self,
+        image: PreparedSlice,
+        clicks: Sequence[Click],
+        prev_prob: np.ndarray,
+        prior: np.ndarray,
+        transform: CropTransform,
+        logits: np.ndarray,
+        features: object,
+    ) -> tuple[np.ndarray, float | None]:
+        t0 = time.perf_counter()
+        coarse = prior.copy()
+        transform.paste(coarse, sigmoid(logits))
+        focus_cfg = self.config.focus
+        box = focus_box(prev_prob > THRESHOLD, coarse > THRESHOLD, clicks[-1], focus_cfg)
+        size = focus_cfg.refine_size
+        focus = CropTransform(box, size, size)
+        focus_image = focus.crop(image.extra["channels"], PAD_VALUE)
+        focus_clicks = disk_maps([focus.click_to_crop(c) for c in clicks], (size, size))
+        # the focus box's edges in the coarse input's pixels (continuous, edges at integers)
+        sy, sx = transform.scale
+        ty0, tx0 = transform.box.y0, transform.box.x0
+        box_xyxy = (
+            (box.x0 - tx0) * sx,
+            (box.y0 - ty0) * sy,
+            (box.x1 - tx0) * sx,
+            (box.y1 - ty0) * sy,
+        )
+        refined = self.runner.refine(focus_image, focus_clicks, logits, features, box_xyxy)
+        if len(clicks) > self.config.local_only_after:
+            base = logit(prev_prob)  # late clicks may only change the focus region
+        else:
+            base = logit(coarse)
+        focus.paste(base, refined)
+        return sigmoid(base).astype(np.float32), (time.perf_counter() - t0) * 1e3
