@@ -107,6 +107,8 @@ def test_iie_rejects_an_empty_curve():
 
 def test_mean_iou_curve():
     np.testing.assert_allclose(mean_iou_curve([[0.2, 0.6], [0.4, 1.0]]), [0.3, 0.8])
+    with pytest.raises(ValueError, match="same number of clicks"):
+        mean_iou_curve([[0.2, 0.6], [0.4]])  # ragged: was numpy's "inhomogeneous shape"
 
 
 curves = st.lists(st.floats(0.0, 1.0), min_size=1, max_size=25)

@@ -62,7 +62,10 @@ def iterative_iou_error(mean_ious: Sequence[float]) -> float:
 
 def mean_iou_curve(all_ious: Sequence[Sequence[float]]) -> np.ndarray:
     """Mean IoU after each click over samples (all samples must have the same click count)."""
-    arr = np.asarray(all_ious, dtype=np.float64)
+    try:
+        arr = np.asarray(all_ious, dtype=np.float64)
+    except ValueError:  # ragged: numpy refuses to build the array
+        arr = np.empty(0)
     if arr.ndim != 2:
         raise ValueError("every sample needs the same number of clicks")
     return arr.mean(axis=0)
