@@ -128,3 +128,11 @@ def test_validate_mask():
     assert m.dtype == bool and m.sum() == 5
     with pytest.raises(InvalidImageError, match=r"initial mask has shape \(5, 4\).*\(5, 5\)"):
         validate_mask(np.zeros((5, 4)), (5, 5), "initial mask")
+
+
+def test_validated_arrays_are_new_arrays():
+    hu = np.full((8, 8), -1000.0, np.float32)
+    out = validate_slice(hu)
+    assert not np.shares_memory(out, hu)
+    mask = np.zeros((8, 8), bool)
+    assert not np.shares_memory(validate_mask(mask, (8, 8)), mask)

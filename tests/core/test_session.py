@@ -127,6 +127,18 @@ def test_initial_mask_is_the_start_and_the_reset_target():
     assert np.array_equal(s.mask, initial.astype(bool))
 
 
+def test_initial_mask_is_not_tied_to_the_callers_array():
+    initial = np.zeros(SHAPE, dtype=bool)
+    initial[5:15, 5:15] = True
+    s = Session(DiskSegmenter())
+    s.set_image(ct_slice(), initial_mask=initial)
+    initial[:] = False  # e.g. the user keeps painting the Labels layer the mask came from
+    assert s.mask.sum() == 100
+    s.click(Click(40, 50, True, 1.0))
+    s.reset()
+    assert s.mask.sum() == 100
+
+
 def test_initial_mask_of_the_wrong_shape_is_rejected():
     s = Session(DiskSegmenter())
     with pytest.raises(InvalidImageError, match="initial mask has shape"):
@@ -238,3 +250,12 @@ def test_replay_keeps_the_initial_mask():
     mask = s.replay(CLICKS[:2])
     assert np.array_equal(mask, apply_clicks_to_mask(initial, CLICKS[:2]))
 
+
+def test_slice_is_not_tied_to_the_callers_array():
+    hu = ct_slice()  # float32: no conversion needed, so a view would be easy to keep
+    s = Session(DiskSegmenter())
+    s.set_image(hu, window=(40, 400))
+    expected = s._require_image().windowed.copy()
+    hu[:] = 3000.0
+    s.set_window((40, 400))
+    np.testing.assert_array_equal(s._require_image().windowed, expected)

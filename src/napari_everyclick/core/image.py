@@ -60,7 +60,10 @@ def warn_if_not_ct(arr: np.ndarray) -> None:
 
 
 def validate_slice(slice_hu: np.ndarray) -> np.ndarray:
-    """Return the slice as a float32 (H, W) array in HU, or raise InvalidImageError.
+    """Return the slice as a new float32 (H, W) array in HU, or raise InvalidImageError.
+
+    The result never shares memory with the input, so a caller editing its array later (a
+    napari layer, a volume) cannot change a session's slice behind its back.
 
     Rejects: not 2D (RGB photos, volumes, 1D), non-numeric dtypes, NaN/inf, sides shorter than
     MIN_SIDE_PX or longer than MAX_SIDE_PX. Warns (NotCTWarning) on 0-255 data.
@@ -88,12 +91,16 @@ def validate_slice(slice_hu: np.ndarray) -> np.ndarray:
         )
     check_finite(arr)
     warn_if_not_ct(arr)
-    return arr.astype(np.float32, copy=False)
+    return np.array(arr, dtype=np.float32)
 
 
 def validate_mask(mask: np.ndarray, shape: tuple[int, int], what: str = "mask") -> np.ndarray:
-    """Return `mask` as bool (H, W) or raise if its shape differs from the slice's."""
+    """Return `mask` as a new bool (H, W) array, or raise if its shape differs from the slice's.
+
+    A copy, like `validate_slice`: an initial mask handed to a session stays what it was even
+    if the caller keeps editing its own array.
+    """
     arr = np.asarray(mask)
     if arr.shape != tuple(shape):
         raise InvalidImageError(f"{what} has shape {arr.shape}; expected the slice's {shape}")
-    return arr.astype(bool, copy=False)
+    return np.array(arr, dtype=bool)
