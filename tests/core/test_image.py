@@ -136,3 +136,11 @@ def test_validated_arrays_are_new_arrays():
     assert not np.shares_memory(out, hu)
     mask = np.zeros((8, 8), bool)
     assert not np.shares_memory(validate_mask(mask, (8, 8)), mask)
+
+
+def test_ragged_nested_lists_raise_the_package_error():
+    ragged = [[-1000, 0, 100, 200], [0, 1]] * 2
+    with pytest.raises(InvalidImageError, match="rows of different lengths"):
+        validate_slice(ragged)
+    with pytest.raises(InvalidImageError, match="rows of different lengths"):
+        validate_mask([[1, 0], [1]], (2, 2))

@@ -20,6 +20,17 @@ def describe_array(arr: np.ndarray) -> str:
     return f"{arr.dtype} array of shape {tuple(arr.shape)}"
 
 
+def as_array(data: object, what: str) -> np.ndarray:
+    """np.asarray, with numpy's complaint about ragged nested lists turned into ours."""
+    try:
+        return np.asarray(data)
+    except ValueError:
+        raise InvalidImageError(
+            f"the {what} is a nested sequence with rows of different lengths; expected a "
+            "rectangular 2D array"
+        ) from None
+
+
 def check_dtype(arr: np.ndarray) -> None:
     """Raise unless the dtype holds real numbers (bool, integer or float)."""
     if arr.dtype.kind not in "biuf":
@@ -68,7 +79,7 @@ def validate_slice(slice_hu: np.ndarray) -> np.ndarray:
     Rejects: not 2D (RGB photos, volumes, 1D), non-numeric dtypes, NaN/inf, sides shorter than
     MIN_SIDE_PX or longer than MAX_SIDE_PX. Warns (NotCTWarning) on 0-255 data.
     """
-    arr = np.asarray(slice_hu)
+    arr = as_array(slice_hu, "slice")
     check_dtype(arr)
     if arr.ndim == 3 and arr.shape[-1] in (3, 4):
         raise InvalidImageError(
@@ -100,7 +111,7 @@ def validate_mask(mask: np.ndarray, shape: tuple[int, int], what: str = "mask") 
     A copy, like `validate_slice`: an initial mask handed to a session stays what it was even
     if the caller keeps editing its own array.
     """
-    arr = np.asarray(mask)
+    arr = as_array(mask, what)
     if arr.shape != tuple(shape):
         raise InvalidImageError(f"{what} has shape {arr.shape}; expected the slice's {shape}")
     return np.array(arr, dtype=bool)
