@@ -89,9 +89,10 @@ def test_as_window_rejects_bad_width(width):
         as_window((40, width))
 
 
-def test_as_window_rejects_non_finite_level():
-    with pytest.raises(InvalidImageError):
-        as_window((float("nan"), 400))
+@pytest.mark.parametrize("level", [float("nan"), float("inf")])
+def test_as_window_rejects_non_finite_level_naming_the_level(level):
+    with pytest.raises(InvalidImageError, match=f"window level must be a finite number.*{level}"):
+        as_window((level, 400))
 
 
 def test_unknown_preset_lists_the_presets():

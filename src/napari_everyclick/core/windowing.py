@@ -59,7 +59,9 @@ def as_window(window: "Window | tuple[float, float] | str") -> Window:
         raise InvalidImageError(
             f"window must be (level, width) in HU or a preset name, got {window!r}"
         ) from None
-    if not (np.isfinite(level) and np.isfinite(width)) or width <= 0:
+    if not np.isfinite(level):
+        raise InvalidImageError(f"window level must be a finite number in HU, got {level}")
+    if not np.isfinite(width) or width <= 0:
         raise InvalidImageError(f"window width must be a finite number > 0 HU, got {width}")
     return Window(level, width)
 
