@@ -279,6 +279,11 @@ def test_unknown_strategy_is_rejected():
     assert set(RADIUS_STRATEGIES) == {"static", "tight", "enclosing", "avg", "distributed"}
 
 
+def test_unknown_placement_is_rejected():
+    with pytest.raises(ValueError, match="placement must be"):
+        RobotClicker(SQ21, "static", placement="centre")  # type: ignore[arg-type]
+
+
 def test_random_placement_picks_a_pixel_above_half_the_max():
     rng = np.random.default_rng(0)
     d = padded_distance(SQ21)

@@ -78,6 +78,8 @@ class RobotClicker:
     ) -> None:
         if radius not in RADIUS_STRATEGIES:
             raise ValueError(f"radius strategy must be one of {RADIUS_STRATEGIES}, got {radius!r}")
+        if placement not in ("center", "random"):
+            raise ValueError(f"placement must be 'center' or 'random', got {placement!r}")
         if (radius == "distributed" or placement == "random") and rng is None:
             raise ValueError("distributed radii and random placement need an rng")
         self.target = np.asarray(target, dtype=bool)
