@@ -102,6 +102,12 @@ def test_first_click_on_the_largest_component_not_the_thickest():
     assert click.radius == 5.0
 
 
+def test_equal_components_the_first_in_raster_order_wins():
+    target = square((30, 30), 15, 2, 5) | square((30, 30), 2, 20, 5)  # both 25 px
+    click = RobotClicker(target, "static").next_click()
+    assert (click.y, click.x) == (4.0, 22.0)  # the upper one starts first in raster order
+
+
 def test_first_click_ties_go_to_the_first_pixel_in_raster_order():
     target = square((20, 20), 5, 5, 4)  # centre 2x2 block all at DT 2
     click = RobotClicker(target, "tight").next_click()
