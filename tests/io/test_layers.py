@@ -1,0 +1,102 @@
+"""The npe2 reader and writer hooks: LayerData tuples and a labels round trip, without napari."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+from dicom_series import PIXEL_MM, STEP_MM
+
+from napari_everyclick.io.layers import get_reader, read_layers, write_labels
+from napari_everyclick.io.nifti import read_nifti
+
+
+def test_npz_case_gives_an_image_and_a_labels_layer(val_case):
+    reader = get_reader(str(val_case))
+    assert reader is read_layers
+    (hu, image_meta, image_kind), (labels, labels_meta, labels_kind) = reader(str(val_case))
+    with np.load(val_case) as raw:
+        np.testing.assert_array_equal(hu, raw["ct"])
+        np.testing.assert_array_equal(labels, raw["mask"])
+        spacing = tuple(float(s) for s in raw["spacing"])
+        level, width = (float(v) for v in raw["window"])
+    assert (image_kind, labels_kind) == ("image", "labels")
+    assert hu.dtype == np.int16  # as read, no float copy
+    assert image_meta["name"] == val_case.stem and labels_meta["name"] == f"{val_case.stem} lesions"
+    assert (
+        image_meta["scale"] == pytest.approx(spacing)
+        and labels_meta["scale"] == image_meta["scale"]
+    )
+    assert image_meta["contrast_limits"] == pytest.approx((level - width / 2, level + width / 2))
+    assert image_meta["colormap"] == "gray"
+    metadata = image_meta["metadata"]
+    assert metadata["window"] == pytest.approx((level, width))
+    assert metadata["spacing_mm"] == pytest.approx(spacing)
+    assert metadata["source_path"] == str(val_case)
+    np.testing.assert_allclose(metadata["affine"], np.diag([*spacing, 1.0]), rtol=1e-6)
+    np.testing.assert_allclose(labels_meta["metadata"]["affine"], metadata["affine"])
+
+
+def test_dicom_folder_gives_one_image_layer(series):
+    folder, datasets = series
+    layers = get_reader([str(folder)])([str(folder)])
+    assert len(layers) == 1
+    hu, meta, kind = layers[0]
+    assert kind == "image" and hu.shape == (len(datasets), 128, 128)
+    assert meta["name"] == "series"
+    assert meta["scale"] == pytest.approx((STEP_MM, PIXEL_MM, PIXEL_MM))
+    assert meta["contrast_limits"] == pytest.approx((-160.0, 240.0))
+    assert meta["metadata"]["series_uid"] == datasets[0].SeriesInstanceUID
+
+
+def test_paths_it_cannot_read_get_no_reader(tmp_path):
+    (tmp_path / "plain").mkdir()
+    (tmp_path / "plain" / "a.txt").write_text("x")
+    assert get_reader(str(tmp_path / "notes.txt")) is None
+    assert get_reader(str(tmp_path / "plain")) is None  # a folder without DICOM
+    assert get_reader([str(tmp_path / "a.nii.gz"), str(tmp_path / "b.nii.gz")]) is None
+
+
+def test_labels_written_from_the_reader_meta_round_trip(series, tmp_path):
+    folder, _ = series
+    (image,) = read_layers(str(folder))
+    labels = np.zeros(image[0].shape, dtype=np.int32)
+    labels[1:4, 30:60, 40:90] = 3
+    meta = {
+        "scale": image[1]["scale"],
+        "translate": (0.0, 0.0, 0.0),
+        "metadata": image[1]["metadata"],
+    }
+    written = write_labels(str(tmp_path / "out.nii.gz"), labels, meta)
+    assert written == [str(tmp_path / "out.nii.gz")]
+    again = read_nifti(written[0])
+    np.testing.assert_array_equal(again.hu, labels)
+    np.testing.assert_allclose(again.affine, image[1]["metadata"]["affine"], atol=1e-5)
+    assert again.spacing_mm == pytest.approx(image[1]["scale"])
+
+
+def test_without_an_affine_the_scale_and_translate_place_the_labels(tmp_path):
+    labels = np.zeros((6, 5), dtype=np.uint8)
+    labels[2, 3] = 1
+    meta = {"scale": (0.5, 0.25), "translate": (10.0, -4.0), "metadata": {}}
+    (written,) = write_labels(str(tmp_path / "drawn"), labels, meta)
+    assert written.endswith("drawn.nii.gz")
+    again = read_nifti(written)
+    assert again.shape == (1, 6, 5)
+    np.testing.assert_array_equal(again.hu[0], labels)
+    assert again.spacing_mm == pytest.approx((1.0, 0.5, 0.25))
+    np.testing.assert_allclose(again.affine @ [0, 2, 3, 1], [0.0, 11.0, -3.25, 1.0])
+
+
+def test_hooks_import_neither_napari_nor_qt():
+    code = (
+        "import sys, napari_everyclick.io.layers; "
+        "bad = [m for m in sys.modules if m == 'napari' or m.startswith(('napari.', 'qtpy', 'PyQt'))]; "
+        "print(bad); sys.exit(bool(bad))"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], check=False, capture_output=True, text=True
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
