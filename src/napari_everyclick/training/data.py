@@ -1,0 +1,177 @@
+"""Training data: CT slices of the train split in memory, lesion and structure objects, and the
+generator of training views (numpy; runs in a DataLoader worker)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import torch
+from torch.utils.data import IterableDataset, get_worker_info
+
+from ..core.clicker import RobotClicker, largest_component
+from ..core.clicks import Click
+from ..core.geometry import Box, CropTransform, mask_box
+from ..core.windowing import Window
+from ..evaluation.samples import MIN_LESION_PX, case_files
+from ..inference.crops import CropConfig
+from ..inference.inputs import PAD_VALUE, image_channels
+from ..io.npz import read_npz_case
+from .augment import choose_crop, jitter_window, shrink_to_diameter, slice_augmenter
+from .config import TrainConfig
+from .objects import StoredObject, slice_objects
+
+
+@dataclass
+class SliceStore:
+    """Slices of one split: HU (int16), lesion ids, window and case name per slice."""
+
+    hu: list[np.ndarray]
+    lesions: list[np.ndarray]
+    windows: list[Window]
+    cases: list[str]
+
+    @classmethod
+    def load(cls, root: str | Path, split: str) -> "SliceStore":
+        store = cls([], [], [], [])
+        for path in case_files([root], split):
+            volume = read_npz_case(path)
+            for z in range(volume.hu.shape[0]):
+                store.hu.append(np.asarray(volume.hu[z]))
+                store.lesions.append(np.asarray(volume.labels[z]))
+                store.windows.append(volume.window)
+                store.cases.append(Path(path).stem)
+        return store
+
+    def lesion_objects(self) -> list[tuple[int, int]]:
+        """(slice index, lesion id) pairs with at least MIN_LESION_PX pixels."""
+        pairs = []
+        for i, labels in enumerate(self.lesions):
+            for lesion in np.unique(labels):
+                if lesion and (labels == lesion).sum() >= MIN_LESION_PX:
+                    pairs.append((i, int(lesion)))
+        return pairs
+
+    def structure_objects(self, seed: int = 0, every: int = 4) -> list[StoredObject]:
+        """Class-agnostic objects from every `every`-th slice (neighbours look alike)."""
+        rng = np.random.default_rng(seed)
+        found: list[StoredObject] = []
+        for i in range(0, len(self.hu), every):
+            found += slice_objects(i, self.hu[i], self.lesions[i] > 0, rng)
+        return found
+
+
+@dataclass
+class View:
+    """One training example in the network's crop frame (coarse size S; hi-res 2S)."""
+
+    image: np.ndarray  # (C, S, S) float32 channels
+    target: np.ndarray  # (S, S) bool
+    image_hi: np.ndarray  # (C, 2S, 2S)
+    target_hi: np.ndarray  # (2S, 2S) bool
+    first_click: Click  # in crop pixels (S frame)
+    static: bool  # plain clicks (fixed radius) for this sample
+    static_radius: float  # the static radius in crop pixels
+
+
+class ViewSampler:
+    """Draws training views: object -> augment -> window -> first click -> crop."""
+
+    def __init__(self, config: TrainConfig, store: SliceStore, structures: list[StoredObject]):
+        self.config = config
+        self.store = store
+        self.lesions = store.lesion_objects()
+        self.structures = structures
+        self.crop = CropConfig(**config.predictor.get("crop", {}))
+        self.augmenter = slice_augmenter(config.augment)
+        self.optimal_bounds = (0.1, 0.5)
+
+    def pick_object(self, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray, Window]:
+        if self.structures and rng.random() < self.config.data.structure_prob:
+            obj = self.structures[int(rng.integers(len(self.structures)))]
+            hu = self.store.hu[obj.slice_index]
+            return hu, obj.full_mask(hu.shape), self.store.windows[obj.slice_index]
+        i, lesion = self.lesions[int(rng.integers(len(self.lesions)))]
+        return self.store.hu[i], self.store.lesions[i] == lesion, self.store.windows[i]
+
+    def sample(self, rng: np.random.Generator) -> View:
+        hu, target, window = self.pick_object(rng)
+        out = self.augmenter(image=hu.astype(np.float32), mask=target.astype(np.uint8))
+        hu, target = out["image"], out["mask"] > 0
+        if not target.any():
+            return self.sample(rng)
+        aug = self.config.augment
+        if rng.random() < aug.tiny_prob:
+            hu, target = shrink_to_diameter(hu, target, rng)
+        if aug.noise_prob and rng.random() < aug.noise_prob:
+            hu = hu + rng.normal(0.0, rng.uniform(5.0, 30.0), hu.shape).astype(np.float32)
+        channels = image_channels(hu, jitter_window(aug, window, rng))
+        clicks_cfg = self.config.clicks
+        static = rng.random() < clicks_cfg.static_prob
+        placement = "random" if rng.random() < clicks_cfg.random_placement_prob else "center"
+        radius = "static" if static else "distributed"
+        clicker = RobotClicker(
+            target,
+            radius=radius,
+            static_radius=self.crop.static_radius,
+            rng=rng,
+            spread=clicks_cfg.spread,
+            placement=placement,
+        )
+        first = clicker.next_click(None)
+        object_box = mask_box(largest_component(target)) or Box(0, 0, *target.shape)
+        box = choose_crop(
+            aug.crop_strategy,
+            first,
+            object_box,
+            target.shape,
+            self.crop,
+            aug,
+            rng,
+            self.optimal_bounds,
+        )
+        size = self.crop.net_size
+        coarse = CropTransform(box, size, size)
+        fine = CropTransform(box, 2 * size, 2 * size)
+        image = coarse.crop(channels, PAD_VALUE)
+        view_target = coarse.crop(target.astype(np.float32)) > 0.5
+        first_crop = coarse.click_to_crop(first)
+        if aug.crop_strategy != "click" or not view_target.any():
+            # the thesis strategies click after cropping, on what the crop shows
+            if not view_target.any():
+                return self.sample(rng)
+            crop_clicker = RobotClicker(
+                view_target,
+                radius=radius,
+                static_radius=self.crop.static_radius * coarse.scale[0],
+                rng=rng,
+                spread=clicks_cfg.spread,
+                placement=placement,
+            )
+            first_crop = crop_clicker.next_click(None)
+        return View(
+            image=image,
+            target=view_target,
+            image_hi=fine.crop(channels, PAD_VALUE),
+            target_hi=fine.crop(target.astype(np.float32)) > 0.5,
+            first_click=first_crop,
+            static=static,
+            static_radius=self.crop.static_radius * float(np.mean(coarse.scale)),
+        )
+
+
+class ViewStream(IterableDataset):
+    """An endless stream of views; each DataLoader worker gets its own random stream."""
+
+    def __init__(self, sampler: ViewSampler, seed: int) -> None:
+        self.sampler = sampler
+        self.seed = seed
+
+    def __iter__(self) -> Iterator[View]:
+        info = get_worker_info()
+        worker = info.id if info is not None else 0
+        rng = np.random.default_rng([self.seed, worker, torch.initial_seed() % (2**31)])
+        while True:
+            yield self.sampler.sample(rng)

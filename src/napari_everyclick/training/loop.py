@@ -1,0 +1,258 @@
+"""`everyclick train`: the resumable CPU training loop.
+
+Per run folder `runs/NAME/` (git-ignored): log.csv (loss per logged step), val.csv (validation
+on a fixed val subset, through the same predictor and robot clicker as `everyclick evaluate`),
+curves.png, checkpoint.pt (model + optimiser + scheduler + counters, at least every
+`checkpoint_minutes`; loaded with weights_only=True) and the best weights so far as
+NAME.safetensors + NAME.json (a model card ready to copy into weights/).
+"""
+
+from __future__ import annotations
+
+import copy
+import csv
+import time
+from pathlib import Path
+
+import numpy as np
+import torch
+from torch.utils.data import DataLoader
+from tqdm import tqdm
+
+from ..core.classical.disk import DiskSegmenter
+from ..evaluation.runner import evaluate_segmenter
+from ..evaluation.samples import Sample, iter_samples
+from ..inference.factory import make_predictor
+from ..inference.predictor import PredictorConfig
+from ..models.build import build_model, net_config
+from .config import TrainConfig, load_config
+from .curves import plot_run
+from .data import SliceStore, ViewSampler, ViewStream
+from .export import init_from as load_init
+from .export import write_model
+from .steps import train_step
+
+LOG_EVERY = 10
+
+
+class Validator:
+    """Validation on a fixed, evenly spaced val subset with the evaluation CLI's own loop."""
+
+    def __init__(self, config: TrainConfig) -> None:
+        self.config = config
+        samples = list(iter_samples([config.data.root], config.data.val_split))
+        if config.val_samples and len(samples) > config.val_samples:
+            idx = np.linspace(0, len(samples) - 1, config.val_samples).round().astype(int)
+            samples = [samples[i] for i in idx]
+        self.samples: list[Sample] = samples
+        disk = evaluate_segmenter(DiskSegmenter(), samples, 1, "avg", progress=False)
+        self.disk_iou1 = np.array([row.ious[0] for row in disk.rows])
+
+    def __call__(self, model: torch.nn.Module) -> dict[str, float]:
+        """IoU@1 and IoU@k (avg and static radius), the share of samples where click 1 beats
+        the disk it was given, median latency, and the selection score."""
+        cfg = self.config
+        predictor = make_predictor(
+            cfg.name,
+            cfg.kind,
+            copy.deepcopy(model),
+            PredictorConfig.from_dict(cfg.predictor),
+            "cpu",
+        )
+        k = cfg.val_clicks
+        metrics: dict[str, float] = {"disk_iou1_avg": float(self.disk_iou1.mean())}
+        for radius in ("avg", "static"):
+            rows = evaluate_segmenter(predictor, self.samples, k, radius, progress=False).rows
+            ious = np.array([row.ious for row in rows])
+            metrics[f"iou1_{radius}"] = float(ious[:, 0].mean())
+            metrics[f"iou{k}_{radius}"] = float(ious[:, -1].mean())
+            if radius == "avg":
+                metrics["beats_disk_share"] = float((ious[:, 0] > self.disk_iou1).mean())
+                metrics["latency_ms"] = float(np.median([t for r in rows for t in r.latency_ms]))
+        metrics["score"] = float(
+            0.4 * metrics["iou1_avg"]
+            + 0.2 * metrics[f"iou{k}_avg"]
+            + 0.2 * metrics["iou1_static"]
+            + 0.2 * metrics[f"iou{k}_static"]
+        )
+        return metrics
+
+
+def append_csv(path: Path, row: dict[str, float]) -> None:
+    new = not path.exists()
+    with open(path, "a", newline="") as fh:
+        writer = csv.DictWriter(fh, fieldnames=list(row))
+        if new:
+            writer.writeheader()
+        writer.writerow(row)
+
+
+class Run:
+    """Model, optimiser, scheduler and counters of one named run, saved and restored whole."""
+
+    def __init__(self, config: TrainConfig) -> None:
+        self.config = config
+        self.folder = Path(config.out) / config.name
+        self.folder.mkdir(parents=True, exist_ok=True)
+        self.model = build_model(config.kind, net_config(config.architecture))
+        self.model = self.model.to(memory_format=torch.channels_last)
+        self.optimizer = torch.optim.Adam(self.model.parameters(), lr=config.optim.lr)
+        self.scheduler = torch.optim.lr_scheduler.ReduceLROnPlateau(
+            self.optimizer,
+            mode="max",
+            factor=config.optim.plateau_factor,
+            patience=config.optim.plateau_patience,
+        )
+        self.step = 0
+        self.minutes = 0.0  # cumulative training wall time over all invocations
+        self.best_score = -1.0
+        self.since_best = 0
+        self.best_metrics: dict[str, float] = {}
+
+    @property
+    def checkpoint_path(self) -> Path:
+        return self.folder / "checkpoint.pt"
+
+    def save_checkpoint(self) -> None:
+        state = {
+            "model": self.model.state_dict(),
+            "optimizer": self.optimizer.state_dict(),
+            "scheduler": self.scheduler.state_dict(),
+            "step": self.step,
+            "minutes": self.minutes,
+            "best_score": self.best_score,
+            "since_best": self.since_best,
+            "best_metrics": self.best_metrics,
+        }
+        tmp = self.checkpoint_path.with_suffix(".tmp")
+        torch.save(state, tmp)
+        tmp.replace(self.checkpoint_path)
+
+    def load_checkpoint(self) -> None:
+        state = torch.load(self.checkpoint_path, map_location="cpu", weights_only=True)
+        self.model.load_state_dict(state["model"])
+        self.optimizer.load_state_dict(state["optimizer"])
+        self.scheduler.load_state_dict(state["scheduler"])
+        self.step = int(state["step"])
+        self.minutes = float(state["minutes"])
+        self.best_score = float(state["best_score"])
+        self.since_best = int(state["since_best"])
+        self.best_metrics = dict(state["best_metrics"])
+
+    def export_best(self, metrics: dict[str, float]) -> Path:
+        cfg = self.config
+        return write_model(
+            self.model,
+            self.folder,
+            cfg.name,
+            cfg.kind,
+            net_config(cfg.architecture).to_dict(),
+            PredictorConfig.from_dict(cfg.predictor).to_dict(),
+            training={
+                "config": cfg.to_dict(),
+                "steps": self.step,
+                "cpu_minutes": round(self.minutes, 1),
+                "threads": torch.get_num_threads(),
+                "samples_seen": self.step * cfg.optim.batch_size,
+            },
+            metrics={"val_subset_during_training": metrics},
+            static_prob=cfg.clicks.static_prob,
+        )
+
+
+def train(config: TrainConfig, resume: bool = False, init_from: str | None = None) -> Path:
+    """Train until the time budget, max_steps or early stopping; return the run folder."""
+    if config.threads:
+        torch.set_num_threads(config.threads)
+    torch.manual_seed(config.seed)
+    run = Run(config)
+    if resume and run.checkpoint_path.exists():
+        run.load_checkpoint()
+        print(f"resumed {run.folder} at step {run.step} ({run.minutes:.1f} min trained)")
+    elif init_from:
+        left = load_init(run.model, init_from)
+        print(f"initialised from {init_from} ({len(left)} tensors left at their initial values)")
+    (run.folder / "config.json").write_text(__import__("json").dumps(config.to_dict(), indent=1))
+    store = SliceStore.load(config.data.root, config.data.train_split)
+    structures = store.structure_objects(config.seed) if config.data.structure_prob > 0 else []
+    sampler = ViewSampler(config, store, structures)
+    print(
+        f"train: {len(store.hu)} slices, {len(sampler.lesions)} lesion objects, "
+        f"{len(structures)} structure objects"
+    )
+    loader = DataLoader(
+        ViewStream(sampler, config.seed + run.step),
+        batch_size=config.optim.batch_size,
+        num_workers=config.workers,
+        collate_fn=list,
+        persistent_workers=config.workers > 0,
+    )
+    validator = Validator(config)
+    rng = np.random.default_rng([config.seed, run.step])
+    device = torch.device("cpu")
+    start = time.perf_counter()
+    base_minutes = run.minutes
+    last_ckpt = last_val = start
+    stop_reason = "time budget"
+    bar = tqdm(desc=config.name, unit="step", initial=run.step)
+    run.model.train()
+    for views in loader:
+        result = train_step(run.model, views, config, rng, device)
+        run.optimizer.zero_grad(set_to_none=True)
+        result.loss.backward()
+        run.optimizer.step()
+        run.step += 1
+        now = time.perf_counter()
+        run.minutes = base_minutes + (now - start) / 60.0
+        bar.update(1)
+        if run.step % LOG_EVERY == 0:
+            row = {"step": run.step, "minutes": round(run.minutes, 2), **result.parts}
+            row["lr"] = run.optimizer.param_groups[0]["lr"]
+            append_csv(run.folder / "log.csv", row)
+            bar.set_postfix(loss=f"{result.parts['loss']:.3f}", best=f"{run.best_score:.3f}")
+        if now - last_val >= config.val_every_minutes * 60:
+            metrics = validator(run.model)
+            append_csv(
+                run.folder / "val.csv",
+                {"step": run.step, "minutes": round(run.minutes, 2), **metrics},
+            )
+            run.scheduler.step(metrics["score"])
+            if metrics["score"] > run.best_score:
+                run.best_score, run.since_best, run.best_metrics = metrics["score"], 0, metrics
+                run.export_best(metrics)
+            else:
+                run.since_best += 1
+            plot_run(run.folder)
+            tqdm.write(f"step {run.step}: " + ", ".join(f"{k} {v:.3f}" for k, v in metrics.items()))
+            last_val = time.perf_counter()
+        if now - last_ckpt >= config.checkpoint_minutes * 60:
+            run.save_checkpoint()
+            last_ckpt = now
+        if config.max_steps and run.step >= config.max_steps:
+            stop_reason = "max_steps"
+            break
+        if run.since_best >= config.optim.early_stop:
+            stop_reason = "early stopping"
+            break
+        if (time.perf_counter() - start) / 60.0 >= config.minutes:
+            break
+    bar.close()
+    if run.best_score < 0:  # never validated (tiny runs): validate once so weights exist
+        metrics = validator(run.model)
+        append_csv(
+            run.folder / "val.csv", {"step": run.step, "minutes": round(run.minutes, 2), **metrics}
+        )
+        run.best_score, run.best_metrics = metrics["score"], metrics
+        run.export_best(metrics)
+    run.save_checkpoint()
+    plot_run(run.folder)
+    print(
+        f"stopped ({stop_reason}) at step {run.step}, {run.minutes:.1f} min; best score {run.best_score:.4f}"
+    )
+    return run.folder
+
+
+def train_from_config(path: str, resume: bool = False, init_from: str | None = None) -> int:
+    """CLI entry: load the JSON config and train."""
+    train(load_config(path), resume=resume, init_from=init_from)
+    return 0
