@@ -10,7 +10,7 @@ import pydicom
 import pytest
 from dicom_series import CT_SMALL, PIXEL_MM, STEP_MM, expected_hu, write_series
 
-from napari_everyclick.core.errors import ReadError
+from napari_everyclick.core.errors import NotCTWarning, ReadError
 from napari_everyclick.io.dicom import read_dicom
 
 
@@ -124,6 +124,27 @@ def test_slices_of_different_sizes_are_refused(series):
     ds.save_as(folder / "im002.dcm")
     with pytest.raises(ReadError, match="differ in size.*128x128: 4 files.*64x128: 1 files"):
         read_dicom(folder)
+
+
+def test_a_slice_of_another_orientation_is_refused(series):
+    folder, _ = series
+    ds = pydicom.dcmread(folder / "im002.dcm")
+    ds.ImageOrientationPatient = [0.0, 1.0, 0.0, 0.0, 0.0, -1.0]  # a sagittal localizer
+    ds.save_as(folder / "im002.dcm")
+    with pytest.raises(ReadError, match="im002.dcm and .* differ in ImageOrientationPatient"):
+        read_dicom(folder)
+
+
+def test_malformed_header_value_is_a_read_error(tmp_path):
+    write_series(tmp_path, 2, PixelSpacing=[0.5])
+    with pytest.raises(ReadError, match="header value is malformed"):
+        read_dicom(tmp_path)
+
+
+def test_other_modalities_warn_but_read(tmp_path):
+    write_series(tmp_path, 2, Modality="MR")
+    with pytest.warns(NotCTWarning, match="is MR, not CT"):
+        assert read_dicom(tmp_path).shape == (2, 128, 128)
 
 
 def test_garbage_dcm_file_is_a_read_error(tmp_path):

@@ -29,6 +29,7 @@ LPS_TO_RAS = np.diag([-1.0, -1.0, 1.0, 1.0])
 MAX_STEP_RATIO = 1.5
 """A gap longer than this many of the smallest slice steps means slices are missing."""
 SAME_POSITION_MM = 1e-3
+SAME_DIRECTION = 1e-3  # tolerance on direction cosines
 
 
 def read_dicom(path: str | Path, series_uid: str | None = None) -> CTVolume:
@@ -41,8 +42,18 @@ def read_dicom(path: str | Path, series_uid: str | None = None) -> CTVolume:
     The window is the first WindowCenter / WindowWidth of the first slice, else soft tissue.
     """
     path = Path(path)
-    headers = _image_headers(path)
-    series = _pick_series(path, headers, series_uid)
+    series = _pick_series(path, _image_headers(path), series_uid)
+    try:
+        return _read_series(path, series)
+    except (ValueError, TypeError, AttributeError, KeyError) as exc:
+        raise ReadError(
+            f"{path}: a DICOM header value is malformed or missing ({exc}); expected a CT series "
+            "with valid geometry (ImagePositionPatient, ImageOrientationPatient, PixelSpacing)"
+        ) from exc
+
+
+def _read_series(path: Path, series: list[tuple[Path, Dataset]]) -> CTVolume:
+    """The volume of one series' (file, header) pairs, in any order."""
     files = [f for f, _ in series]
     datasets = [ds for _, ds in series]
     _check_shapes(files, datasets)
@@ -55,7 +66,7 @@ def read_dicom(path: str | Path, series_uid: str | None = None) -> CTVolume:
             f"{path} is {first.Modality}, not CT; everyclick expects Hounsfield units, so windows "
             "and models may not fit",
             NotCTWarning,
-            stacklevel=2,
+            stacklevel=3,
         )
     row_mm, col_mm = _pixel_spacing(path, first)
     if step is None:
@@ -163,12 +174,13 @@ def _slice_order(
     """Indices sorting the slices along the slice normal, and the median step (mm; None when
     positions are unknown, with fewer than 2 slices or when ordered by InstanceNumber)."""
     if all("ImagePositionPatient" in ds for ds in datasets):
-        directions = {tuple(np.round(np.concatenate(_orientation(ds)), 4)) for ds in datasets}
-        if len(directions) > 1:
-            raise ReadError(
-                f"the slices of {files[0].parent} have {len(directions)} orientations "
-                "(ImageOrientationPatient); expected one stack of parallel slices"
-            )
+        reference = np.concatenate(_orientation(datasets[0]))
+        for file, ds in zip(files, datasets):
+            if not np.allclose(np.concatenate(_orientation(ds)), reference, atol=SAME_DIRECTION):
+                raise ReadError(
+                    f"{file.name} and {files[0].name} differ in ImageOrientationPatient; expected "
+                    "one stack of parallel slices (is a localizer in the series?)"
+                )
         normal = np.cross(*_orientation(datasets[0]))
         along = [float(np.dot(normal, ds.ImagePositionPatient)) for ds in datasets]
         order = sorted(range(len(datasets)), key=along.__getitem__)
@@ -226,7 +238,7 @@ def _pixel_spacing(path: Path, ds: Dataset) -> tuple[float, float]:
     warnings.warn(
         f"{path} has no PixelSpacing; assuming 1 mm pixels, so sizes in mm will be wrong",
         UserWarning,
-        stacklevel=3,
+        stacklevel=4,
     )
     return 1.0, 1.0
 
