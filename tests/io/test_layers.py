@@ -56,6 +56,8 @@ def test_paths_it_cannot_read_get_no_reader(tmp_path):
     (tmp_path / "plain" / "a.txt").write_text("x")
     assert get_reader(str(tmp_path / "notes.txt")) is None
     assert get_reader(str(tmp_path / "plain")) is None  # a folder without DICOM
+    np.savez(tmp_path / "other.npz", image=np.zeros((2, 2)))
+    assert get_reader(str(tmp_path / "other.npz")) is None  # not an everyclick case
     assert get_reader([str(tmp_path / "a.nii.gz"), str(tmp_path / "b.nii.gz")]) is None
 
 

@@ -3,7 +3,10 @@ from a look inside), without importing any format library."""
 
 from __future__ import annotations
 
+import zipfile
 from pathlib import Path
+
+from .npz import NPZ_KEYS
 
 NIFTI_SUFFIXES = (".nii.gz", ".nii")
 NPZ_SUFFIXES = (".npz",)
@@ -33,6 +36,16 @@ def has_dicom_marker(path: Path) -> bool:
 def holds_dicom(folder: Path) -> bool:
     """True when some file directly inside `folder` is DICOM (by marker)."""
     return any(p.is_file() and has_dicom_marker(p) for p in folder.iterdir())
+
+
+def holds_npz_case(path: Path) -> bool:
+    """True when the .npz archive has our case keys (ct, mask, spacing); reads only its index."""
+    try:
+        with zipfile.ZipFile(path) as archive:
+            names = set(archive.namelist())
+    except (OSError, zipfile.BadZipFile):
+        return False
+    return all(f"{key}.npy" in names for key in NPZ_KEYS)
 
 
 def detect_format(path: str | Path) -> str | None:

@@ -13,7 +13,7 @@ from typing import Any
 
 import numpy as np
 
-from .formats import FORMAT_SUFFIXES, detect_format, holds_dicom
+from .formats import FORMAT_SUFFIXES, detect_format, holds_dicom, holds_npz_case
 from .nifti import write_labels_nifti
 from .reader import read_ct
 from .volume import CTVolume
@@ -25,14 +25,18 @@ PathLike = str | Sequence[str]
 def get_reader(path: PathLike) -> Callable[[PathLike], list[LayerData]] | None:
     """npe2 reader: `read_layers` when `path` is a CT source read_ct knows, else None.
 
-    A folder counts only when it directly holds a DICOM file, so napari can offer other
-    plugins' readers for other folders.
+    A folder counts only when it directly holds a DICOM file, and an .npz only when it has our
+    case keys, so napari can offer other plugins' readers for other folders and archives.
     """
     path = _single_path(path)
     if path is None:
         return None
     fmt = detect_format(path)
-    if fmt is None or (fmt == "dicom" and path.is_dir() and not holds_dicom(path)):
+    if fmt is None:
+        return None
+    if fmt == "dicom" and path.is_dir() and not holds_dicom(path):
+        return None
+    if fmt == "npz" and not holds_npz_case(path):
         return None
     return read_layers
 
