@@ -1,0 +1,128 @@
+"""Propagation through slices: seeding, stop rules, and a whole phantom lesion."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import pytest
+from scipy import ndimage as ndi
+
+from napari_everyclick.core.clicks import Click
+from napari_everyclick.core.metrics import iou
+from napari_everyclick.core.phantom import make_phantom
+from napari_everyclick.core.propagation import (
+    StopRules,
+    propagate,
+    propagate_through,
+    seed_click,
+    stop_reason,
+)
+from napari_everyclick.core.segmenter import Prediction, PreparedSlice
+from napari_everyclick.core.session import prepare_slice
+from napari_everyclick.core.windowing import DEFAULT_WINDOW, Window
+
+
+class RegionGrow:
+    """A stand-in method: the connected region within `tol` HU of the disk's median HU."""
+
+    name = "grow"
+
+    def __init__(self, tol: float = 45.0) -> None:
+        self.tol = tol
+
+    def prepare(self, slice_hu: np.ndarray, window: Window) -> PreparedSlice:
+        return prepare_slice(slice_hu, window)
+
+    def predict(
+        self, image: PreparedSlice, clicks: Sequence[Click], previous: Prediction | None
+    ) -> Prediction:
+        c = clicks[-1]
+        smooth = ndi.median_filter(image.hu, size=3)
+        yy, xx = np.mgrid[: image.shape[0], : image.shape[1]]
+        disk = (yy - c.y) ** 2 + (xx - c.x) ** 2 <= c.radius**2
+        ref = np.median(smooth[disk])
+        region, _ = ndi.label(np.abs(smooth - ref) <= self.tol)
+        label = region[round(c.y), round(c.x)]
+        mask = region == label if label else np.zeros(image.shape, bool)
+        return Prediction(mask=ndi.binary_fill_holes(mask))
+
+
+def test_seed_click_sits_inside_with_half_the_inner_radius():
+    mask = np.zeros((40, 40), bool)
+    mask[10:30, 5:25] = True
+    click = seed_click(mask)
+    assert mask[int(click.y), int(click.x)]
+    assert click.positive and click.radius == pytest.approx(5.0, abs=0.6)
+    assert seed_click(np.zeros((5, 5), bool)) is None
+
+
+def test_stop_rules():
+    rules = StopRules()
+    ref = np.zeros((50, 50), bool)
+    ref[10:30, 10:30] = True
+    assert stop_reason(ref, ref, rules) is None
+    tiny = np.zeros_like(ref)
+    tiny[15, 15] = True
+    assert stop_reason(tiny, ref, rules) == "vanished"
+    small = np.zeros_like(ref)
+    small[15:20, 15:20] = True  # 25 px of 400
+    assert stop_reason(small, ref, rules) == "shrank"
+    big = np.ones_like(ref)
+    assert stop_reason(big, ref, rules) == "leaked"
+    moved = np.zeros_like(ref)
+    moved[30:50, 30:50] = True
+    assert stop_reason(moved, ref, rules) == "jumped"
+
+
+def test_propagate_stops_at_the_volume_edge_and_limit():
+    volume = np.full((3, 20, 20), -300, np.int16)
+    start = np.zeros((20, 20), bool)
+    start[5:15, 5:15] = True
+    steps = list(
+        propagate(
+            RegionGrow(),
+            lambda z: volume[z],
+            3,
+            1,
+            start,
+            DEFAULT_WINDOW,
+            +1,
+            StopRules(max_ratio=100.0, min_overlap=0.0),
+        )
+    )
+    assert [s.z for s in steps] == [2, 3] and steps[-1].stop == "edge"
+    steps = list(
+        propagate(
+            RegionGrow(),
+            lambda z: volume[z],
+            3,
+            1,
+            start,
+            DEFAULT_WINDOW,
+            -1,
+            StopRules(max_ratio=100.0, max_slices=0),
+        )
+    )
+    assert steps[-1].stop == "limit" and steps[-1].mask is None
+    with pytest.raises(ValueError):
+        next(propagate(RegionGrow(), lambda z: volume[z], 3, 1, start, DEFAULT_WINDOW, 2))
+
+
+def test_propagate_through_fills_a_phantom_lesion_and_stops_outside():
+    p = make_phantom()
+    lesion = next(les for les in p.lesions if les.name == "soft-tissue mass")
+    truth = p.labels == lesion.label
+    areas = truth.sum(axis=(1, 2))
+    z0 = int(np.argmax(areas))
+    found = {}
+    for step in propagate_through(
+        RegionGrow(), lambda z: p.hu[z], p.hu.shape[0], z0, truth[z0], p.window
+    ):
+        if step.mask is not None:
+            found[step.z] = step.mask
+    lesion_slices = set(np.nonzero(areas >= 0.25 * areas.max())[0]) - {z0}
+    assert lesion_slices <= set(found)
+    for z in lesion_slices:
+        assert iou(found[z], truth[z]) >= 0.7, z
+    assert all(areas[z] > 0 for z in found)  # never outside the lesion
