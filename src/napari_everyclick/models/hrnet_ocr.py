@@ -26,7 +26,7 @@ from .guidance import ClickGuidance
 from .ocr import OCRHead
 
 BACKBONES = ("hrnet_w18_small", "hrnet_w18_small_v2", "hrnet_w18", "hrnet_w32")
-OCR_WIDTHS = {"hrnet_w18_small": 48, "hrnet_w18_small_v2": 48, "hrnet_w18": 64, "hrnet_w32": 128}
+OCR_WIDTHS = {"hrnet_w18_small": 32, "hrnet_w18_small_v2": 48, "hrnet_w18": 64, "hrnet_w32": 128}
 SIZE_MULTIPLE = 32  # timm's HRNet fuses branches with fixed x2^k upsampling
 
 
