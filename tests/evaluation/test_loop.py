@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import pytest
 
@@ -107,3 +109,9 @@ def test_bad_budget_or_radius_raises_own_error(samples, clicks, radius):
 def test_no_samples_raises_own_error():
     with pytest.raises(EveryClickError, match="no samples"):
         evaluate_segmenter(DiskSegmenter(), [], 5, progress=False)
+
+
+def test_empty_target_raises_own_error(samples):
+    blank = replace(samples[0], target=np.zeros_like(samples[0].target))
+    with pytest.raises(EveryClickError, match="empty target"):
+        evaluate_segmenter(DiskSegmenter(), [blank], 5, progress=False)

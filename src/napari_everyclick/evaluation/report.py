@@ -61,7 +61,7 @@ class Summary:
     noc: dict[str, float]
     nof: dict[str, int]
     iterative_iou_error: float
-    latency_ms: dict[str, float | None]
+    latency_ms: dict[str, float]
 
 
 def summarize(rows: Sequence[SampleResult], clicks: int) -> Summary:
@@ -82,8 +82,8 @@ def summarize(rows: Sequence[SampleResult], clicks: int) -> Summary:
         nof={threshold_key(t): metrics.nof(all_ious, t) for t in metrics.NOC_THRESHOLDS},
         iterative_iou_error=metrics.iterative_iou_error(curve),
         latency_ms={
-            "median": float(np.median(latencies)) if latencies.size else None,
-            "p95": float(np.percentile(latencies, 95)) if latencies.size else None,
+            "median": float(np.median(latencies)),
+            "p95": float(np.percentile(latencies, 95)),
         },
     )
 
@@ -109,7 +109,7 @@ class Report:
     noc: dict[str, float]
     nof: dict[str, int]
     iterative_iou_error: float
-    latency_ms: dict[str, float | None]
+    latency_ms: dict[str, float]
     data: list[str]
     split: str | None
     largest_slice: bool
@@ -175,9 +175,8 @@ def format_table(report: Report) -> str:
         values.append(str(report.nof[threshold_key(t)]))
     header.append("IIE")
     values.append(f"{report.iterative_iou_error:.4f}")
-    median, p95 = report.latency_ms["median"], report.latency_ms["p95"]
     header.append("ms/click med|p95")
-    values.append("-" if median is None else f"{median:.3g}|{p95:.3g}")
+    values.append(f"{report.latency_ms['median']:.3g}|{report.latency_ms['p95']:.3g}")
     widths = [max(len(h), len(v)) for h, v in zip(header, values)]
     title = (
         f"{report.method} (radius {report.radius}): {report.n_samples} samples, "

@@ -36,6 +36,8 @@ def evaluate_sample(segmenter: Segmenter, sample: Sample, clicks: int, radius: s
     When the robot finds nothing left to correct, the method is not called again and the IoU is
     carried to the remaining clicks.
     """
+    if not sample.target.any():
+        raise EveryClickError(f"sample {sample.key} has an empty target: nothing to outline")
     session = Session(segmenter)
     session.set_image(sample.hu, sample.window)
     clicker = RobotClicker(sample.target, radius=radius)  # type: ignore[arg-type]
