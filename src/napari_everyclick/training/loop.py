@@ -33,6 +33,7 @@ from .export import write_model
 from .steps import train_step
 
 LOG_EVERY = 10
+MAX_CONSECUTIVE_FAILURES = 20
 
 
 class Validator:
@@ -196,11 +197,20 @@ def train(config: TrainConfig, resume: bool = False, init_from: str | None = Non
     stop_reason = "time budget"
     bar = tqdm(desc=config.name, unit="step", initial=run.step)
     run.model.train()
+    failures = 0
     for views in loader:
-        result = train_step(run.model, views, config, rng, device)
-        run.optimizer.zero_grad(set_to_none=True)
-        result.loss.backward()
-        run.optimizer.step()
+        try:
+            result = train_step(run.model, views, config, rng, device)
+            run.optimizer.zero_grad(set_to_none=True)
+            result.loss.backward()
+            run.optimizer.step()
+            failures = 0
+        except (ValueError, RuntimeError) as exc:  # one bad batch must not end hours of training
+            failures += 1
+            tqdm.write(f"step {run.step}: batch skipped ({type(exc).__name__}: {exc})")
+            if failures >= MAX_CONSECUTIVE_FAILURES:
+                raise
+            continue
         run.step += 1
         now = time.perf_counter()
         run.minutes = base_minutes + (now - start) / 60.0

@@ -113,7 +113,9 @@ def focus_boxes(views: Sequence[View], rng: np.random.Generator, min_side: int =
             cy += rng.uniform(-0.3, 0.3) * obj.height
             cx += rng.uniform(-0.3, 0.3) * obj.width
         else:
-            ring = boundary_band(target) if target.any() else np.ones_like(target)
+            ring = boundary_band(target)
+            if not ring.any():  # the object fills the crop, or is empty
+                ring = np.ones_like(target)
             ys, xs = np.nonzero(ring)
             i = int(rng.integers(len(ys)))
             cy, cx = float(ys[i]), float(xs[i])
