@@ -2,7 +2,7 @@
 
 Classical methods are always available. Learned ones (names starting `ritm-` / `focalclick-`)
 come from the model cards in the package's `weights/` folder; torch is imported only when one
-is opened.
+is opened. `ritm-random` and `focalclick-random` build untrained networks (benchmarks, tests).
 """
 
 from __future__ import annotations
@@ -26,15 +26,28 @@ class MethodInfo:
     summary: str
 
 
-def _classical() -> dict[str, tuple[Callable[..., Segmenter], str]]:
+def _flood(**options: Any) -> Segmenter:
     from .core.classical.flood import FloodSegmenter
+
+    return FloodSegmenter(**options)
+
+
+def _snake(**options: Any) -> Segmenter:
     from .core.classical.snake import SnakeSegmenter
 
-    return {
-        "disk": (DiskSegmenter, "baseline: the clicked disks themselves, nothing else"),
-        "flood": (FloodSegmenter, "flood fill; tolerance from the intensities inside the disk"),
-        "snake": (SnakeSegmenter, "active contour started from the disk's circle"),
-    }
+    return SnakeSegmenter(**options)
+
+
+CLASSICAL: dict[str, tuple[Callable[..., Segmenter], str]] = {
+    "disk": (DiskSegmenter, "baseline: the clicked disks themselves, nothing else"),
+    "flood": (_flood, "flood fill; tolerance from the intensities inside the disk"),
+    "snake": (_snake, "active contour started from the disk's circle"),
+}
+
+
+def _classical() -> dict[str, tuple[Callable[..., Segmenter], str]]:
+    """The classical methods: name -> (factory, summary)."""
+    return CLASSICAL
 
 
 def available_methods() -> list[MethodInfo]:
@@ -51,6 +64,11 @@ def make_segmenter(name: str, **options: Any) -> Segmenter:
     classical = _classical()
     if name in classical:
         return classical[name][0](**options)
+    kind, _, rest = name.partition("-")
+    if rest == "random" and kind in ("ritm", "focalclick"):
+        from .inference.factory import random_segmenter
+
+        return random_segmenter(kind, **options)
     from .models.cards import find_card
 
     card = find_card(name)

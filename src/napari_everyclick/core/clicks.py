@@ -48,7 +48,7 @@ class Click:
             )
         object.__setattr__(self, "positive", bool(self.positive))
 
-    def scaled(self, sy: float, sx: float, oy: float = 0.0, ox: float = 0.0) -> "Click":
+    def scaled(self, sy: float, sx: float, oy: float = 0.0, ox: float = 0.0) -> Click:
         """This click in another pixel frame: y' = (y - oy) * sy, x' = (x - ox) * sx.
 
         The radius scales by the mean of the two axis factors, as the thesis rescales dynamic
@@ -60,6 +60,12 @@ class Click:
             x=(self.x - ox) * sx,
             radius=self.radius * 0.5 * (sy + sx),
         )
+
+    def pixel(self, shape: tuple[int, int]) -> tuple[int, int]:
+        """The (row, col) of the pixel nearest the click centre, clamped to a (H, W) slice."""
+        row = min(max(round(self.y), 0), shape[0] - 1)
+        col = min(max(round(self.x), 0), shape[1] - 1)
+        return row, col
 
     def check_inside(self, shape: tuple[int, int]) -> None:
         """Raise InvalidClickError unless the centre lies on a (H, W) slice and the radius fits."""

@@ -86,8 +86,7 @@ def focus_box(previous: np.ndarray, coarse: np.ndarray, click: Click, config: Fo
         region = object_box
     else:
         diff = np.logical_xor(previous, coarse).astype(np.uint8)
-        cy = min(max(int(round(click.y)), 0), shape[0] - 1)
-        cx = min(max(int(round(click.x)), 0), shape[1] - 1)
+        cy, cx = click.pixel(shape)
         _, labels = cv2.connectedComponents(diff, connectivity=8)
         hp, wp = object_box.height, object_box.width
         local = square_around(click.y, click.x, config.local_ratio * max(hp, wp))

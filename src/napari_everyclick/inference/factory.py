@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..core.errors import WeightsError
+from ..core.errors import EveryClickError, WeightsError
 from ..models.build import build_model, net_config
 from ..models.cards import ModelCard
 from ..models.hrnet_ocr import NetConfig
@@ -16,15 +16,30 @@ from .runners import TorchRunner
 PREDICTORS = {"ritm": ClickPredictor, "focalclick": FocalClickPredictor}
 
 
+BACKENDS = ("torch", "onnx")
+
+
 def make_predictor(
     name: str,
     kind: str,
     model: Any,
     config: PredictorConfig,
     device: str = "auto",
+    backend: str = "torch",
 ) -> ClickPredictor:
-    """A predictor of `kind` around an already built (and loaded) network."""
-    runner = TorchRunner(model, resolve_device(device))
+    """A predictor of `kind` around an already built (and loaded) network.
+
+    backend: `torch` (any device) or `onnx` (ONNX Runtime on the CPU, verified against torch).
+    """
+    if backend == "onnx":
+        from .onnx_runner import OnnxRunner
+
+        refine = config.focus.refine_size if kind == "focalclick" else None
+        runner = OnnxRunner(model, config.crop.net_size, refine)
+    elif backend == "torch":
+        runner = TorchRunner(model, resolve_device(device))
+    else:
+        raise EveryClickError(f"backend must be one of {', '.join(BACKENDS)}, got {backend!r}")
     return PREDICTORS[kind](name, runner, config)
 
 
@@ -33,6 +48,7 @@ def segmenter_from_card(
     device: str = "auto",
     progressive_merge: bool | None = None,
     flip: bool | None = None,
+    backend: str = "torch",
 ) -> ClickPredictor:
     """Load the card's weights (sha256 and shapes checked) into a ready predictor."""
     if card.kind not in PREDICTORS:
@@ -47,7 +63,7 @@ def segmenter_from_card(
         overrides["flip"] = flip
     if overrides:
         config = PredictorConfig(**{**config.__dict__, **overrides})
-    return make_predictor(card.name, card.kind, model, config, device)
+    return make_predictor(card.name, card.kind, model, config, device, backend)
 
 
 def random_segmenter(
@@ -56,9 +72,11 @@ def random_segmenter(
     config: PredictorConfig = PredictorConfig(),
     device: str = "cpu",
     seed: int = 0,
+    backend: str = "torch",
 ) -> ClickPredictor:
     """An untrained network of `kind` (deterministic for a seed) behind the predictor."""
     import torch
 
     torch.manual_seed(seed)
-    return make_predictor(f"{kind}-random", kind, build_model(kind, net), config, device)
+    model = build_model(kind, net)
+    return make_predictor(f"{kind}-random", kind, model, config, device, backend)

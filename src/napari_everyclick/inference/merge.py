@@ -17,8 +17,7 @@ def progressive_merge(previous: np.ndarray, new: np.ndarray, click: Click) -> np
     """Merge the new bool mask into the previous one around the click (bool H, W)."""
     prev = np.asarray(previous, dtype=bool)
     diff = np.logical_xor(prev, np.asarray(new, dtype=bool))
-    y = min(max(int(round(click.y)), 0), prev.shape[0] - 1)
-    x = min(max(int(round(click.x)), 0), prev.shape[1] - 1)
+    y, x = click.pixel(prev.shape)
     if not diff[y, x]:
         return prev.copy()
     _, labels = cv2.connectedComponents(diff.astype(np.uint8), connectivity=8)

@@ -40,7 +40,7 @@ class PredictorConfig:
         return asdict(self)
 
     @classmethod
-    def from_dict(cls, data: dict) -> "PredictorConfig":
+    def from_dict(cls, data: dict) -> PredictorConfig:
         data = dict(data)
         crop = CropConfig(**data.pop("crop", {}))
         focus = FocusConfig(**data.pop("focus", {}))

@@ -36,7 +36,7 @@ class FocalClickNet(nn.Module):
         features: torch.Tensor,
         boxes: torch.Tensor,
     ) -> dict[str, torch.Tensor]:
-        size = focus_image.shape[-1]
+        size = int(focus_image.shape[-1])  # a python int, also while tracing for ONNX
         rois = torch.cat([torch.arange(len(boxes), dtype=boxes.dtype)[:, None], boxes], dim=1)
         coarse_crop = roi_align(
             coarse_logits, rois, output_size=size, spatial_scale=1.0, aligned=True

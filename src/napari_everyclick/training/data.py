@@ -34,7 +34,7 @@ class SliceStore:
     cases: list[str]
 
     @classmethod
-    def load(cls, root: str | Path, split: str) -> "SliceStore":
+    def load(cls, root: str | Path, split: str) -> SliceStore:
         store = cls([], [], [], [])
         for path in case_files([root], split):
             volume = read_npz_case(path)
