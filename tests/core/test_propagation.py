@@ -48,12 +48,12 @@ class RegionGrow:
         return Prediction(mask=ndi.binary_fill_holes(mask))
 
 
-def test_seed_click_sits_inside_with_half_the_inner_radius():
+def test_seed_click_is_a_disk_of_the_object_size_at_its_centre():
     mask = np.zeros((40, 40), bool)
-    mask[10:30, 5:25] = True
+    mask[10:30, 5:25] = True  # 20 x 20: inscribed radius 10, enclosing 13.4 (pixel centres)
     click = seed_click(mask)
-    assert mask[int(click.y), int(click.x)]
-    assert click.positive and click.radius == pytest.approx(5.0, abs=0.6)
+    assert (click.y, click.x) in {(19.0, 14.0), (20.0, 15.0), (19.0, 15.0), (20.0, 14.0)}
+    assert click.positive and click.radius == pytest.approx(0.9 * 0.5 * (10 + 13.44), abs=0.6)
     assert seed_click(np.zeros((5, 5), bool)) is None
 
 
@@ -73,6 +73,10 @@ def test_stop_rules():
     moved = np.zeros_like(ref)
     moved[30:50, 30:50] = True
     assert stop_reason(moved, ref, rules) == "jumped"
+    hu = np.where(ref, 130.0, 40.0) + np.random.default_rng(0).normal(0, 15, ref.shape)
+    lesion = (130.0, 15.0)  # median, robust std of the start object (HU)
+    assert stop_reason(ref, ref, rules, hu, lesion) is None
+    assert stop_reason(ref, ref, rules, hu - 90.0, lesion) == "changed"  # now soft tissue
 
 
 def test_propagate_stops_at_the_volume_edge_and_limit():
@@ -88,7 +92,7 @@ def test_propagate_stops_at_the_volume_edge_and_limit():
             start,
             DEFAULT_WINDOW,
             +1,
-            StopRules(max_ratio=100.0, min_overlap=0.0),
+            rules=StopRules(max_ratio=100.0, min_overlap=0.0),
         )
     )
     assert [s.z for s in steps] == [2, 3] and steps[-1].stop == "edge"
@@ -101,7 +105,7 @@ def test_propagate_stops_at_the_volume_edge_and_limit():
             start,
             DEFAULT_WINDOW,
             -1,
-            StopRules(max_ratio=100.0, max_slices=0),
+            rules=StopRules(max_ratio=100.0, max_slices=0),
         )
     )
     assert steps[-1].stop == "limit" and steps[-1].mask is None
@@ -109,20 +113,44 @@ def test_propagate_stops_at_the_volume_edge_and_limit():
         next(propagate(RegionGrow(), lambda z: volume[z], 3, 1, start, DEFAULT_WINDOW, 2))
 
 
-def test_propagate_through_fills_a_phantom_lesion_and_stops_outside():
-    p = make_phantom()
-    lesion = next(les for les in p.lesions if les.name == "soft-tissue mass")
-    truth = p.labels == lesion.label
+def run_through(segmenter, phantom, label, use_previous):
+    truth = phantom.labels == label
     areas = truth.sum(axis=(1, 2))
     z0 = int(np.argmax(areas))
     found = {}
     for step in propagate_through(
-        RegionGrow(), lambda z: p.hu[z], p.hu.shape[0], z0, truth[z0], p.window
+        segmenter,
+        lambda z: phantom.hu[z],
+        phantom.hu.shape[0],
+        z0,
+        truth[z0],
+        phantom.window,
+        use_previous,
     ):
         if step.mask is not None:
             found[step.z] = step.mask
+    return truth, areas, z0, found
+
+
+def test_propagate_through_fills_a_phantom_lesion_and_stops_outside():
+    p = make_phantom()
+    lesion = next(les for les in p.lesions if les.name == "soft-tissue mass")
+    truth, areas, z0, found = run_through(RegionGrow(), p, lesion.label, use_previous=False)
     lesion_slices = set(np.nonzero(areas >= 0.25 * areas.max())[0]) - {z0}
     assert lesion_slices <= set(found)
     for z in lesion_slices:
         assert iou(found[z], truth[z]) >= 0.7, z
     assert all(areas[z] > 0 for z in found)  # never outside the lesion
+
+
+def test_flood_propagates_every_phantom_lesion_and_stops_at_its_ends():
+    flood = pytest.importorskip("napari_everyclick.core.classical.flood")
+    p = make_phantom()
+    ious = []
+    for lesion in p.lesions:
+        truth, areas, z0, found = run_through(flood.FloodSegmenter(), p, lesion.label, False)
+        assert all(areas[z] > 0 for z in found), lesion.name  # stopped at the lesion's ends
+        big = set(np.nonzero(areas >= 0.5 * areas.max())[0]) - {z0}
+        assert big <= set(found), lesion.name
+        ious += [iou(found[z], truth[z]) for z in big]
+    assert min(ious) >= 0.7

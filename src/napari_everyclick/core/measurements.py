@@ -237,12 +237,17 @@ class MeasurementTable:
     def update(self, labels: np.ndarray, slices: Iterable[int] | None = None) -> None:
         """Re-measure `slices` of a (Z, Y, X) label volume (all when None), or a 2D image.
 
-        Only the given slices are read; pass the slices an edit touched.
+        Only the given slices are read; pass the slices an edit touched. A full update first
+        finds the slices holding any label (one pass), so empty slices cost nothing.
         """
         if labels.ndim == 2:
             self._slices = {0: measure_labels_on_slice(np.asarray(labels), self.spacing_yx)}
             return
-        zs = range(labels.shape[0]) if slices is None else slices
+        if slices is None:
+            self._slices.clear()
+            zs: Iterable[int] = np.flatnonzero(np.asarray(labels).any(axis=(1, 2)))
+        else:
+            zs = slices
         for z in zs:
             found = measure_labels_on_slice(np.asarray(labels[int(z)]), self.spacing_yx)
             if found:
