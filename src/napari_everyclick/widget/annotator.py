@@ -1,0 +1,596 @@
+"""The annotator: canvas gestures -> clicks -> background predictions -> layers, for one viewer.
+
+No Qt widgets here (the dock builds those); this is the napari-level controller the buttons and
+keys call. One object is edited per slice (an ObjectEditor per displayed plane); changing slice
+switches to that slice's object, starting a new one when there is none. A click travels one way:
+gesture -> Click -> ObjectEditor -> PredictionJob in a thread worker -> mask -> preview layer.
+
+Accepted objects are written to the target Labels layer only by `accept` and propagation, and
+changed afterwards only by `undo_accept`; switching image, slice or method, closing the widget or
+a crash inside a worker never touches them.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import OrderedDict
+from collections.abc import Callable, Hashable
+from dataclasses import dataclass, field
+
+import numpy as np
+from napari.layers import Image, Labels, Shapes
+from napari.utils.notifications import show_error, show_info, show_warning
+
+from ..core.clicks import STATIC_RADIUS_PX, Click
+from ..core.errors import EveryClickError, InvalidClickError
+from ..core.measurements import LesionMeasurement, MeasurementTable
+from ..core.propagation import PropagationStep, propagate, propagate_through
+from ..core.segmenter import Prediction
+from ..core.windowing import DEFAULT_WINDOW, Window
+from .autosave import Autosaver, autosave_path
+from .background import SerialRunner
+from .gestures import DiskGesture, displayed_plane
+from .label_writes import (
+    LabelEdit,
+    make_edit,
+    merge_edits,
+    next_free_label,
+    plan_paste,
+    plan_undo,
+)
+from .layers import (
+    AXES_LAYER,
+    create_target_labels,
+    draw_axes,
+    draw_clicks,
+    draw_preview,
+    ensure_axes_layer,
+    ensure_clicks_layer,
+    ensure_preview_layer,
+    find_layer,
+)
+from .object_state import ObjectEditor, PredictionJob, run_job
+from .plane import Plane
+from .segmenters import MethodChoice, SegmenterPool, device_of
+from .tool import ToolSwitch
+
+MAX_OPEN_OBJECTS = 8
+"""Unaccepted objects kept on other slices; the oldest is dropped beyond this."""
+
+
+@dataclass
+class Settings:
+    """The user's choices, set by the dock's controls.
+
+    window: (level, width) in HU for the model input (the dock also applies it to the display).
+    static_radius: plain-click radius in slice pixels. edit_label: 0 = each accept makes a new
+    label; N > 0 = clicks correct label N on each slice and accept replaces it there.
+    overwrite: accept may write over other labels' pixels (off: background only).
+    """
+
+    method: MethodChoice = field(default_factory=lambda: MethodChoice("flood"))
+    window: Window = DEFAULT_WINDOW
+    static_radius: float = STATIC_RADIUS_PX
+    edit_label: int = 0
+    overwrite: bool = False
+    autosave: bool = False
+    draw_axes: bool = False
+
+
+@dataclass(frozen=True)
+class JobResult:
+    """What a prediction job sends back: predictions and the newest click's latency (ms)."""
+
+    job: PredictionJob
+    predictions: list[Prediction]
+    latency_ms: float | None
+    device: str
+
+
+@dataclass
+class _Propagation:
+    """A propagation waiting for, or running in, the worker."""
+
+    plane: Plane
+    axis: int
+    direction: int  # +1, -1, or 0 for both ways
+    label: int
+    start_mask: np.ndarray
+    edits: list[LabelEdit] = field(default_factory=list)
+    stops: list[str] = field(default_factory=list)
+
+
+class Annotator:
+    """Clicks, objects, predictions, accepts and propagation on one napari viewer.
+
+    on_status(text): the status line. on_busy(bool): the busy indicator. on_measurements(rows):
+    the measurement table. pool: builds segmenters (tests pass one with a fake factory).
+    """
+
+    def __init__(
+        self,
+        viewer,
+        settings: Settings,
+        pool: SegmenterPool,
+        on_status: Callable[[str], None] = lambda text: None,
+        on_busy: Callable[[bool], None] = lambda busy: None,
+        on_measurements: Callable[[list[LesionMeasurement]], None] = lambda rows: None,
+        on_tool: Callable[[bool], None] = lambda active: None,
+    ) -> None:
+        self.viewer = viewer
+        self.settings = settings
+        self.pool = pool
+        self._on_status = on_status
+        self._on_measurements = on_measurements
+        self.image: Image | None = None
+        self.target: Labels | None = None
+        self.plane: Plane | None = None
+        self.editors: OrderedDict[Hashable, tuple[Plane, ObjectEditor]] = OrderedDict()
+        self.accepts: list[tuple[Labels, LabelEdit]] = []
+        self.measurements: MeasurementTable | None = None
+        self.last_latency_ms: float | None = None
+        self.device = "cpu"
+        self._live: tuple[Plane, Click] | None = None
+        self._accept_when_ready: set[Hashable] = set()
+        self._propagation: _Propagation | None = None
+        self._running_propagation: _Propagation | None = None
+        self.runner = SerialRunner(on_busy=on_busy, on_idle=self._pump)
+        self.autosaver = Autosaver()
+        self.tool = ToolSwitch(viewer, on_change=on_tool)
+        self.gesture = DiskGesture(
+            get_image=lambda: self.image,
+            static_radius=lambda: self.settings.static_radius,
+            active=lambda: self.tool.capturing,
+            on_live=self._show_live,
+            on_click=self.add_click,
+            on_reject=self._status,
+        )
+        viewer.mouse_drag_callbacks.append(self.gesture)
+        viewer.dims.events.point.connect(self._on_dims)
+        viewer.dims.events.ndisplay.connect(self._on_dims)
+
+    # --- targets -------------------------------------------------------------------------
+
+    def set_image(self, image: Image | None) -> None:
+        """Target `image` (None: nothing). Unaccepted objects are dropped; labels are kept."""
+        if image is self.image:
+            return
+        if image is not None and (image.rgb or image.multiscale or image.ndim < 2):
+            show_warning(
+                f"EveryClick needs a grey 2D or 3D CT image; {image.name!r} is "
+                f"{'RGB' if image.rgb else 'multiscale' if image.multiscale else 'not 2D'}"
+            )
+            image = None
+        self._drop_objects()
+        self.image = image
+        self.pool.forget_slices()
+        if image is None:
+            self.plane = None
+            return
+        ensure_clicks_layer(self.viewer, image)
+        ensure_preview_layer(self.viewer, image)
+        if self.target is not None and self.target.data.shape != image.data.shape:
+            self.target = None
+        self.plane = None
+        self._on_dims()
+        self.refresh_measurements()
+
+    def set_target(self, labels: Labels | None) -> None:
+        """Write accepted objects into `labels` (None: a new layer at the first accept)."""
+        if (
+            labels is not None
+            and self.image is not None
+            and labels.data.shape != self.image.data.shape
+        ):
+            show_warning(
+                f"labels layer {labels.name!r} has shape {labels.data.shape}, the image "
+                f"{self.image.data.shape}; a new labels layer will be made at accept"
+            )
+            labels = None
+        if labels is self.target:
+            return
+        self.target = labels
+        self._reset_edit_initials()
+        self.refresh_measurements()
+
+    def ensure_target(self) -> Labels:
+        """The target Labels layer, created to match the image if there is none."""
+        if self.target is None or self.target not in self.viewer.layers:
+            assert self.image is not None
+            self.target = create_target_labels(self.viewer, self.image)
+            self.refresh_measurements()
+        return self.target
+
+    # --- clicks ----------------------------------------------------------------------------
+
+    @property
+    def editor(self) -> ObjectEditor | None:
+        """The object on the displayed slice, if it has been started."""
+        if self.plane is None or self.plane.key not in self.editors:
+            return None
+        return self.editors[self.plane.key][1]
+
+    @property
+    def busy(self) -> bool:
+        return self.runner.busy
+
+    def add_click(self, plane: Plane, click: Click) -> None:
+        """A finished gesture on `plane`: queue it and predict (off the GUI thread)."""
+        if self.image is None:
+            return
+        try:
+            click.check_inside(plane.shape(self.image.data.shape))
+        except InvalidClickError as exc:
+            show_warning(str(exc))
+            return
+        self._editor_for(plane).add(click)
+        self._draw()
+        self._pump()
+
+    def undo_click(self) -> None:
+        """Drop the newest click of the object on this slice; its mask is restored exactly."""
+        editor = self.editor
+        if editor is None or not editor.undo():
+            self._status("no click to undo on this slice")
+            return
+        self._draw()
+        self._pump()
+
+    def reset_object(self) -> None:
+        """Drop every click of the object on this slice."""
+        editor = self.editor
+        if editor is not None:
+            editor.reset()
+            self._accept_when_ready.discard(editor.key)
+        self._draw()
+
+    def method_changed(self) -> None:
+        """The method, device or Progressive Merge changed: predict every object again."""
+        for _, editor in self.editors.values():
+            editor.restart()
+        self._draw()
+        self._pump()
+
+    def edit_label_changed(self) -> None:
+        """The label being corrected changed: objects start from its pixels on each slice."""
+        self._reset_edit_initials()
+        self._draw()
+
+    # --- accept ----------------------------------------------------------------------------
+
+    def accept(self) -> None:
+        """Write the object on this slice into the target labels (a new id, or the label being
+        corrected); only background pixels unless overwrite is on. Waits for a running
+        prediction of this object first."""
+        editor = self.editor
+        if editor is None or editor.is_empty:
+            self._status("nothing to accept on this slice: click a lesion first")
+            return
+        if editor.pending > 0 or editor.running is not None:
+            self._accept_when_ready.add(editor.key)
+            self._status("accepting when the prediction is ready ...")
+            return
+        plane, editor = self.editors[editor.key]
+        mask = editor.mask
+        if mask is None or not mask.any():
+            self._status("the object is empty: nothing to accept")
+            return
+        target = self.ensure_target()
+        try:
+            label = self.settings.edit_label or next_free_label(target.data)
+        except EveryClickError as exc:
+            show_error(str(exc))
+            return
+        replace = self.settings.edit_label > 0
+        indices, values = plan_paste(
+            target.data, plane, mask, label, self.settings.overwrite, replace
+        )
+        edit = make_edit(target.data, [(plane, indices, values)], label)
+        if edit.size == 0:
+            self._status("nothing written: the object lies on other labels (see 'overwrite')")
+            return
+        target.data_setitem(edit.indices, edit.after)
+        self.accepts.append((target, edit))
+        target.selected_label = label
+        del self.editors[plane.key]
+        self._after_edit(target, edit)
+        self._status(f"accepted label {label} ({edit.size} px changed)")
+
+    def undo_accept(self) -> None:
+        """Undo the newest accept or propagation run (pixels changed since stay as they are)."""
+        while self.accepts:
+            target, edit = self.accepts.pop()
+            if target not in self.viewer.layers:
+                continue
+            indices, values = plan_undo(target.data, edit)
+            if values.size:
+                target.data_setitem(indices, values)
+            self._after_edit(target, edit)
+            self._status(f"undid the accept of label {edit.label}")
+            return
+        self._status("no accept to undo")
+
+    # --- propagation -----------------------------------------------------------------------
+
+    def propagate(self, direction: int) -> None:
+        """Propagate the accepted object on this slice to the next (+1) or previous (-1) slice,
+        or through the whole lesion (0), then write it. The label is the one being corrected,
+        else the target layer's selected label (the last accepted)."""
+        if self.image is None or self.plane is None:
+            self._status("no image to propagate on")
+            return
+        if not self.plane.fixed:
+            self._status("a single 2D slice: there is nothing to propagate to")
+            return
+        target = self.target
+        label = self.settings.edit_label or (target.selected_label if target is not None else 0)
+        start = None if target is None else np.asarray(target.data[self.plane.index]) == label
+        if start is None or label <= 0 or not start.any():
+            show_warning(f"label {label} has no pixels on this slice: accept an object here first")
+            return
+        axis = self.plane.fixed[-1][0]
+        self._propagation = _Propagation(self.plane, axis, direction, int(label), start)
+        self._status(f"propagating label {label} ...")
+        self._pump()
+
+    def _run_propagation(self, request: _Propagation) -> None:
+        image, choice, window = self.image, self.settings.method, self.settings.window
+        pool = self.pool
+        axis, plane = request.axis, request.plane
+
+        def read(z: int) -> np.ndarray:
+            return np.asarray(image.data[plane.at(axis, z).index])
+
+        n_slices = image.data.shape[axis]
+        z0 = dict(plane.fixed)[axis]
+        use_previous = pool.is_learned(choice.name)  # classical methods add to `previous`
+
+        def work():
+            segmenter = pool.segmenter(choice)
+            start = (segmenter, read, n_slices, z0, request.start_mask, window)
+            if request.direction == 0:
+                yield from propagate_through(*start, use_previous)
+            else:
+                yield from propagate(*start, request.direction, use_previous)
+
+        self._running_propagation = request
+        self.runner.run(
+            work,
+            returned=lambda _: self._propagation_done(request),
+            errored=lambda exc: self._propagation_failed(request, exc),
+            yielded=lambda step: self._propagation_step(request, step),
+        )
+
+    def _propagation_step(self, request: _Propagation, step: PropagationStep) -> None:
+        if step.mask is None:
+            request.stops.append(f"{'up' if step.direction > 0 else 'down'}: {step.stop}")
+            return
+        target = self.target
+        if target is None or target not in self.viewer.layers:
+            return
+        plane = request.plane.at(request.axis, step.z)
+        indices, values = plan_paste(
+            target.data, plane, step.mask, request.label, self.settings.overwrite, replace=True
+        )
+        edit = make_edit(target.data, [(plane, indices, values)], request.label)
+        target.data_setitem(edit.indices, edit.after)
+        request.edits.append(edit)
+        self._update_measurements(edit.slices)
+        self._status(f"propagated label {request.label} to slice {step.z}")
+
+    def _propagation_done(self, request: _Propagation) -> None:
+        self._running_propagation = None
+        target = self.target
+        written = [e for e in request.edits if e.size]
+        if written and target is not None:
+            edit = merge_edits(written, request.label)
+            self.accepts.append((target, edit))
+            self._after_edit(target, edit)
+        slices = sorted({z for e in written for z in e.slices})
+        span = f"slices {slices[0]}-{slices[-1]}" if slices else "no slice"
+        self._status(
+            f"label {request.label} propagated to {span}; stopped ({', '.join(request.stops)})"
+        )
+
+    def _propagation_failed(self, request: _Propagation, exc: BaseException) -> None:
+        self._propagation_done(request)
+        show_error(f"propagation with {self.settings.method.name} failed: {exc}")
+
+    # --- background work -------------------------------------------------------------------
+
+    def _pump(self) -> None:
+        """Start the next background task if the runner is idle: a requested propagation first,
+        else the displayed object's waiting clicks (coalesced into one job)."""
+        if self.runner.busy or self.image is None:
+            return
+        if self._propagation is not None:
+            request, self._propagation = self._propagation, None
+            self._run_propagation(request)
+            return
+        if self.plane is None or self.plane.key not in self.editors:
+            return
+        plane, editor = self.editors[self.plane.key]
+        job = editor.next_job()
+        if job is None:
+            return
+        image, choice, window, pool = (
+            self.image,
+            self.settings.method,
+            self.settings.window,
+            self.pool,
+        )
+
+        def work() -> JobResult:
+            segmenter = pool.segmenter(choice)
+            prepared = pool.prepared(segmenter, plane.key, window, lambda: image.data[plane.index])
+            start = time.perf_counter()
+            predictions = run_job(job, segmenter, prepared)
+            elapsed = (time.perf_counter() - start) * 1000.0
+            latency = elapsed / len(predictions) if predictions else None
+            return JobResult(job, predictions, latency, device_of(segmenter))
+
+        self.runner.run(work, returned=self._job_done, errored=lambda e: self._job_failed(job, e))
+
+    def _job_done(self, result: JobResult) -> None:
+        entry = self.editors.get(result.job.key)
+        if entry is None:
+            return
+        plane, editor = entry
+        editor.finish(result.job, result.predictions)
+        if result.latency_ms is not None:
+            self.last_latency_ms = result.latency_ms
+            self.device = result.device
+        self._draw()
+        if editor.key in self._accept_when_ready and editor.pending == 0:
+            self._accept_when_ready.discard(editor.key)
+            if plane.key == getattr(self.plane, "key", None):
+                self.accept()
+        self._status(self.describe())
+
+    def _job_failed(self, job: PredictionJob, exc: BaseException) -> None:
+        entry = self.editors.get(job.key)
+        if entry is not None:
+            entry[1].fail(job)
+            self._accept_when_ready.discard(job.key)
+        self._draw()
+        show_error(f"EveryClick: {self.settings.method.name} could not predict: {exc}")
+
+    # --- views -----------------------------------------------------------------------------
+
+    def describe(self) -> str:
+        """The status line: device, last click latency, and the object's click count."""
+        parts = [self.device]
+        if self.last_latency_ms is not None:
+            parts.append(f"last click {self.last_latency_ms:.0f} ms")
+        editor = self.editor
+        if editor is not None and editor.clicks:
+            parts.append(f"{len(editor.clicks)} click(s) on this slice")
+        if self.pool.is_learned(self.settings.method.name) and self.device == "cpu":
+            parts.append("model on CPU: slower")
+        return " \u00b7 ".join(parts)
+
+    def refresh_measurements(self) -> None:
+        """Re-measure the whole target layer (after switching target, or manual painting)."""
+        self.measurements = None
+        if self.target is None or self.image is None or self.target.ndim not in (2, 3):
+            self._on_measurements([])
+            return
+        self.measurements = MeasurementTable(self.target.scale)
+        self.measurements.update(np.asarray(self.target.data))
+        self._publish_measurements()
+
+    def _update_measurements(self, slices: tuple[int, ...]) -> None:
+        if self.measurements is None or self.target is None:
+            self.refresh_measurements()
+            return
+        self.measurements.update(np.asarray(self.target.data), slices)
+        self._publish_measurements()
+
+    def _publish_measurements(self) -> None:
+        rows = self.measurements.lesions() if self.measurements is not None else []
+        self._on_measurements(rows)
+        if self.settings.draw_axes and self.image is not None:
+            draw_axes(ensure_axes_layer(self.viewer, self.image), rows)
+
+    def axes_toggled(self) -> None:
+        """Show or hide the RECIST axes lines."""
+        if self.settings.draw_axes:
+            self._publish_measurements()
+        else:
+            layer = find_layer(self.viewer, AXES_LAYER, Shapes)
+            if layer is not None:
+                self.viewer.layers.remove(layer)
+
+    def close(self) -> None:
+        """Give the mouse and keys back to napari; accepted labels stay as they are."""
+        self.runner.close()
+        self.tool.close()
+        if self.gesture in self.viewer.mouse_drag_callbacks:
+            self.viewer.mouse_drag_callbacks.remove(self.gesture)
+        self.viewer.dims.events.point.disconnect(self._on_dims)
+        self.viewer.dims.events.ndisplay.disconnect(self._on_dims)
+
+    # --- internals -------------------------------------------------------------------------
+
+    def _editor_for(self, plane: Plane) -> ObjectEditor:
+        entry = self.editors.get(plane.key)
+        if entry is None:
+            entry = (plane, ObjectEditor(plane.key, self._initial_for(plane)))
+            self.editors[plane.key] = entry
+            self._limit_open_objects()
+        self.editors.move_to_end(plane.key)
+        return entry[1]
+
+    def _initial_for(self, plane: Plane) -> Prediction | None:
+        label = self.settings.edit_label
+        if label <= 0 or self.target is None:
+            return None
+        mask = np.asarray(self.target.data[plane.index]) == label
+        return Prediction.from_mask(mask) if mask.any() else None
+
+    def _reset_edit_initials(self) -> None:
+        for plane, editor in self.editors.values():
+            editor.initial = self._initial_for(plane)
+            editor.restart()
+        if self.plane is not None and self.settings.edit_label > 0:
+            self._editor_for(self.plane)
+        self._pump()
+
+    def _limit_open_objects(self) -> None:
+        while len(self.editors) > MAX_OPEN_OBJECTS:
+            key, (plane, _) = next(iter(self.editors.items()))
+            del self.editors[key]
+            self._status(f"dropped the unaccepted object on slice {plane.z}")
+
+    def _drop_objects(self) -> None:
+        self.editors.clear()
+        self._accept_when_ready.clear()
+        self._live = None
+
+    def _on_dims(self, event=None) -> None:
+        if self.image is None:
+            return
+        plane = displayed_plane(self.viewer, self.image, self.viewer.dims.point)
+        if plane == self.plane:
+            return
+        self.plane = plane
+        if plane is not None and self.settings.edit_label > 0:
+            self._editor_for(plane)
+        self._draw()
+        self._pump()
+
+    def _show_live(self, plane: Plane, click: Click | None) -> None:
+        self._live = None if click is None else (plane, click)
+        self._draw_clicks()
+
+    def _draw(self) -> None:
+        self._draw_clicks()
+        if self.image is None:
+            return
+        preview = ensure_preview_layer(self.viewer, self.image)
+        if self.plane is None:
+            return
+        editor = self.editor
+        draw_preview(preview, self.image, self.plane, None if editor is None else editor.mask)
+
+    def _draw_clicks(self) -> None:
+        if self.image is None:
+            return
+        clicks = [(plane, c) for plane, editor in self.editors.values() for c in editor.clicks]
+        if self._live is not None:
+            clicks.append(self._live)
+        draw_clicks(ensure_clicks_layer(self.viewer, self.image), clicks)
+
+    def _after_edit(self, target: Labels, edit: LabelEdit) -> None:
+        self._draw()
+        if target is self.target:
+            self._update_measurements(edit.slices)
+        if self.settings.autosave and self.image is not None:
+            path = autosave_path(self.image)
+            if path is None:
+                show_info("autosave: the image has no source file to save beside")
+            else:
+                self.autosaver.save(target, path)
+
+    def _status(self, text: str) -> None:
+        self._on_status(text)

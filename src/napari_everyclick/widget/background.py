@@ -1,0 +1,116 @@
+"""One background task at a time, in napari's thread workers, never raising into Qt.
+
+Segmenters are not thread-safe, so predictions and propagation runs are serialised: the dock
+asks `SerialRunner.run` only when it is idle and is called back (`on_idle`) when the task's
+worker has finished, to start whatever waits (the newest clicks, a propagation). A task's
+exception is caught in the worker and handed to `errored` as a value, so a crash in a method
+never takes the viewer down and every accepted label stays as it was.
+"""
+
+from __future__ import annotations
+
+import inspect
+import logging
+from collections.abc import Callable, Generator
+from dataclasses import dataclass
+from typing import Any
+
+from napari.qt.threading import create_worker
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Failure:
+    """A task's exception, carried back to the GUI thread as a value."""
+
+    error: BaseException
+
+
+def catching(func: Callable[..., Any]) -> Callable[..., Any]:
+    """Wrap a function (or generator function) so its exception becomes a returned Failure."""
+    if inspect.isgeneratorfunction(func):
+
+        def gen(*args: Any) -> Generator[Any, None, Any]:
+            try:
+                return (yield from func(*args))
+            except Exception as exc:
+                log.exception("everyclick background task failed")
+                return Failure(exc)
+
+        return gen
+
+    def call(*args: Any) -> Any:
+        try:
+            return func(*args)
+        except Exception as exc:
+            log.exception("everyclick background task failed")
+            return Failure(exc)
+
+    return call
+
+
+class SerialRunner:
+    """Runs at most one task in a napari thread worker.
+
+    on_busy(bool) is called when the runner starts or stops working (for the busy indicator);
+    on_idle() after a task has fully finished, to start the next one.
+    """
+
+    def __init__(self, on_busy: Callable[[bool], None], on_idle: Callable[[], None]) -> None:
+        self._on_busy = on_busy
+        self._on_idle = on_idle
+        self._worker: Any = None
+        self._closed = False
+
+    @property
+    def busy(self) -> bool:
+        return self._worker is not None
+
+    def run(
+        self,
+        func: Callable[..., Any],
+        *args: Any,
+        returned: Callable[[Any], None],
+        errored: Callable[[BaseException], None],
+        yielded: Callable[[Any], None] | None = None,
+    ) -> None:
+        """Start `func(*args)` in a worker; results come back on the GUI thread.
+
+        returned(value) gets the return value; errored(exc) the exception it raised; for a
+        generator function, yielded(item) gets each yielded item as it comes.
+        """
+        if self.busy:
+            raise RuntimeError("SerialRunner.run called while a task is running")
+
+        def on_returned(value: Any) -> None:
+            if isinstance(value, Failure):
+                errored(value.error)
+            else:
+                returned(value)
+
+        worker = create_worker(catching(func), *args, _start_thread=False)
+        worker.returned.connect(on_returned)
+        if yielded is not None:
+            worker.yielded.connect(yielded)
+        worker.finished.connect(self._finished)
+        self._worker = worker
+        self._on_busy(True)
+        worker.start()
+
+    def quit(self) -> None:
+        """Ask a running generator task to stop at its next yield (function tasks run on)."""
+        if self._worker is not None:
+            self._worker.quit()
+
+    def close(self) -> None:
+        """Stop calling back (the widget is closing); a running task is asked to quit."""
+        self._closed = True
+        self.quit()
+
+    def _finished(self) -> None:
+        self._worker = None
+        if self._closed:
+            return
+        self._on_busy(False)
+        self._on_idle()

@@ -1,0 +1,129 @@
+"""Building segmenters and preparing slices lazily, inside the worker thread.
+
+Qt-free. A learned method imports torch and loads its weights the first time it is used (in
+`methods.make_segmenter`), so that happens off the GUI thread, inside the first prediction job.
+The prepared slice (windowing, a model's feature cache) is kept for the slice being clicked, so
+the second click on a slice costs only the prediction. Only the worker thread calls `segmenter`
+and `prepared`; the runner serialises workers, and a lock guards against misuse anyway.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import threading
+from collections.abc import Callable, Hashable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from ..core.image import validate_slice
+from ..core.segmenter import PreparedSlice, Segmenter
+from ..core.windowing import Window
+from ..methods import MethodInfo, available_methods, make_segmenter
+
+SegmenterFactory = Callable[..., Segmenter]
+
+DEVICES = ("auto", "cpu", "cuda")
+
+
+@dataclass(frozen=True)
+class MethodChoice:
+    """What the user picked: method name, device ("auto", "cpu", "cuda") and, for methods that
+    have it (FocalClick), whether Progressive Merge is on."""
+
+    name: str
+    device: str = "auto"
+    progressive_merge: bool = True
+
+
+def learned_methods() -> set[str]:
+    """Names of the shipped learned models (kind "learned")."""
+    return {m.name for m in available_methods() if m.kind == "learned"}
+
+
+def default_method(infos: Sequence[MethodInfo] | None = None) -> str:
+    """The best shipped model (a FocalClick one first, then any learned), else "flood".
+
+    infos: the methods to choose from (default: `available_methods()`)."""
+    infos = available_methods() if infos is None else infos
+    learned = sorted(m.name for m in infos if m.kind == "learned")
+    focal = [name for name in learned if name.startswith("focalclick")]
+    if focal or learned:
+        return (focal or learned)[0]
+    names = [m.name for m in infos]
+    return "flood" if "flood" in names or not names else names[0]
+
+
+class SegmenterPool:
+    """One segmenter per (method, device) and the newest prepared slice.
+
+    factory(name, **options) builds a segmenter (default `make_segmenter`); tests pass a fake.
+    learned: names that take a `device` option.
+    """
+
+    def __init__(
+        self, factory: SegmenterFactory = make_segmenter, learned: set[str] | None = None
+    ) -> None:
+        self._factory = factory
+        self._learned = learned_methods() if learned is None else learned
+        self._segmenters: dict[tuple[str, str], Segmenter] = {}
+        self._prepared: tuple[Hashable, PreparedSlice] | None = None
+        self._lock = threading.Lock()
+
+    def is_learned(self, name: str) -> bool:
+        return name in self._learned
+
+    def segmenter(self, choice: MethodChoice) -> Segmenter:
+        """The segmenter for `choice`, built on first use (torch loads here for models)."""
+        key = (choice.name, choice.device)
+        with self._lock:
+            segmenter = self._segmenters.get(key)
+            if segmenter is None:
+                options: dict[str, Any] = {}
+                if self.is_learned(choice.name):
+                    options["device"] = choice.device
+                segmenter = self._factory(choice.name, **options)
+                self._segmenters[key] = segmenter
+        _set_progressive_merge(segmenter, choice.progressive_merge)
+        return segmenter
+
+    def prepared(
+        self,
+        segmenter: Segmenter,
+        slice_key: Hashable,
+        window: Window,
+        read_slice: Callable[[], np.ndarray],
+    ) -> PreparedSlice:
+        """The prepared slice for (segmenter, slice, window), prepared once and reused.
+
+        read_slice() returns the (H, W) slice in HU (a view of the volume)."""
+        key = (id(segmenter), slice_key, tuple(window))
+        with self._lock:
+            if self._prepared is not None and self._prepared[0] == key:
+                return self._prepared[1]
+        image = segmenter.prepare(validate_slice(np.asarray(read_slice())), window)
+        with self._lock:
+            self._prepared = (key, image)
+        return image
+
+    def forget_slices(self) -> None:
+        """Drop the prepared slice (the image's data changed)."""
+        with self._lock:
+            self._prepared = None
+
+
+def _set_progressive_merge(segmenter: Segmenter, on: bool) -> None:
+    """Switch Progressive Merge on a method that has it: a `progressive_merge` attribute, or a
+    dataclass `config` with that field (the learned predictors); other methods are unchanged."""
+    if hasattr(segmenter, "progressive_merge"):
+        segmenter.progressive_merge = on
+        return
+    config = getattr(segmenter, "config", None)
+    if dataclasses.is_dataclass(config) and getattr(config, "progressive_merge", on) != on:
+        segmenter.config = dataclasses.replace(config, progressive_merge=on)
+
+
+def device_of(segmenter: Segmenter) -> str:
+    """The device a segmenter runs on ("cpu" for classical methods)."""
+    return str(getattr(segmenter, "device", "cpu"))

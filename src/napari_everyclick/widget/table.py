@@ -1,0 +1,105 @@
+"""The measurement table under the controls: one row per label, CSV export.
+
+Columns follow `core.measurements` (areas in mm^2, axes in mm, volume in mL); the area column
+shows the area on the displayed slice and the largest area; the CSV also lists every slice.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from qtpy.QtWidgets import (
+    QFileDialog,
+    QHBoxLayout,
+    QHeaderView,
+    QPushButton,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from ..core.measurements import LesionMeasurement, write_csv
+
+HEADERS = (
+    "label",
+    "slices",
+    "volume mL",
+    "long mm",
+    "short mm",
+    "RECIST slice",
+    "area here mm\u00b2",
+    "max area mm\u00b2",
+)
+
+
+def row_values(m: LesionMeasurement, current_slice: int | None) -> list[str]:
+    """The table cells of one lesion; `current_slice` picks the 'area here' value."""
+    here = m.areas_mm2.get(current_slice) if current_slice is not None else None
+    return [
+        str(m.label),
+        str(m.slices),
+        "" if m.volume_ml is None else f"{m.volume_ml:.2f}",
+        f"{m.long_axis.length_mm:.1f}",
+        f"{m.short_axis.length_mm:.1f}",
+        str(m.recist_slice),
+        "" if here is None else f"{here:.1f}",
+        f"{m.max_area_mm2:.1f}",
+    ]
+
+
+class MeasurementView(QWidget):
+    """A read-only table of LesionMeasurement rows with Export CSV and Refresh buttons.
+
+    on_refresh(): re-measure the whole labels layer (after painting with napari's tools).
+    """
+
+    def __init__(self, on_refresh: Callable[[], None]) -> None:
+        super().__init__()
+        self.rows: list[LesionMeasurement] = []
+        self.current_slice: int | None = None
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(4, 0, 4, 4)
+        self.table = QTableWidget(0, len(HEADERS))
+        self.table.setHorizontalHeaderLabels(HEADERS)
+        self.table.setEditTriggers(QTableWidget.NoEditTriggers)
+        self.table.verticalHeader().setVisible(False)
+        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeToContents)
+        layout.addWidget(self.table)
+        buttons = QHBoxLayout()
+        self.export_button = QPushButton("Export CSV ...")
+        self.refresh_button = QPushButton("Re-measure all")
+        buttons.addWidget(self.export_button)
+        buttons.addWidget(self.refresh_button)
+        layout.addLayout(buttons)
+        self.export_button.clicked.connect(self._ask_export)
+        self.refresh_button.clicked.connect(on_refresh)
+
+    def show_rows(self, rows: Sequence[LesionMeasurement]) -> None:
+        """Replace the table's contents."""
+        self.rows = list(rows)
+        self._fill()
+
+    def set_current_slice(self, z: int | None) -> None:
+        """Which slice the 'area here' column refers to."""
+        if z != self.current_slice:
+            self.current_slice = z
+            self._fill()
+
+    def export(self, path: str | Path) -> Path:
+        """Write the rows to a CSV file (see core.measurements.write_csv)."""
+        return write_csv(self.rows, path)
+
+    def _fill(self) -> None:
+        self.table.setRowCount(len(self.rows))
+        for r, m in enumerate(self.rows):
+            for c, text in enumerate(row_values(m, self.current_slice)):
+                self.table.setItem(r, c, QTableWidgetItem(text))
+
+    def _ask_export(self) -> None:
+        path, _ = QFileDialog.getSaveFileName(
+            self, "Export measurements", "measurements.csv", "CSV (*.csv)"
+        )
+        if path:
+            self.export(path)

@@ -1,0 +1,51 @@
+"""Viewer fixtures: the phantom in napari with the Every Click dock, real or with a fake method."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from napari_everyclick.core.phantom import make_phantom
+from napari_everyclick.widget.samples import phantom_layers
+
+PHANTOM = make_phantom()
+MASS = next(les for les in PHANTOM.lesions if les.name == "soft-tissue mass")
+MASS_Z = int(np.argmax((PHANTOM.labels == MASS.label).sum(axis=(1, 2))))
+
+
+@pytest.fixture
+def phantom_viewer(make_napari_viewer):
+    """A viewer showing the phantom (image + hidden truth) on the mass's largest slice."""
+    viewer = make_napari_viewer()
+    for data, meta, kind in phantom_layers():
+        getattr(viewer, f"add_{kind}")(data, **meta)
+    viewer.layers.selection.active = viewer.layers["CT phantom"]
+    viewer.dims.set_point(0, MASS_Z * PHANTOM.spacing_mm[0])
+    return viewer
+
+
+@pytest.fixture
+def dock_with(phantom_viewer, qtbot):
+    """Factory: dock an EveryClickWidget on the phantom viewer with a given segmenter factory."""
+    from napari_everyclick.widget.dock import EveryClickWidget
+
+    def make(factory=None, method=None):
+        widget = EveryClickWidget(phantom_viewer, segmenter_factory=factory)
+        phantom_viewer.window.add_dock_widget(widget, name="Every Click")
+        if method is not None:
+            widget.controls.method_combo.setCurrentText(method)
+        return widget
+
+    return make
+
+
+def wait_idle(qtbot, widget, timeout=10_000) -> None:
+    """Wait until no prediction or propagation runs and no click waits."""
+
+    def idle() -> bool:
+        a = widget.annotator
+        editor = a.editor
+        waiting = editor is not None and editor.pending > 0
+        return not a.busy and not waiting
+
+    qtbot.waitUntil(idle, timeout=timeout)

@@ -1,0 +1,116 @@
+"""The npe2 manifest, docking through it, the tool switch and keys, and the sample data."""
+
+from __future__ import annotations
+
+import numpy as np
+from napari.utils.key_bindings import coerce_keybinding
+from npe2 import PluginManifest
+
+from napari_everyclick.widget.dock import EveryClickWidget
+from napari_everyclick.widget.keys import SHORTCUTS
+from napari_everyclick.widget.layers import CLICKS_LAYER, PREVIEW_LAYER
+from napari_everyclick.widget.samples import dicom_slice_layers, phantom_layers
+
+from . import canvas
+from .conftest import MASS, MASS_Z, wait_idle
+
+
+def test_manifest_is_valid_and_its_commands_import():
+    manifest = PluginManifest.from_distribution("napari-everyclick")
+    manifest.validate_imports()
+    contributions = manifest.contributions
+    assert [w.display_name for w in contributions.widgets] == ["Every Click"]
+    (reader,) = contributions.readers
+    assert {"*.nii", "*.nii.gz", "*.dcm", "*.npz"} <= set(reader.filename_patterns)
+    assert reader.accepts_directories
+    (writer,) = contributions.writers
+    assert ".nii.gz" in writer.filename_extensions and writer.layer_types == ["labels"]
+    assert {s.key for s in contributions.sample_data} == {"phantom", "dicom_slice"}
+
+
+def press_key(provider, key: str):
+    """Run a key binding's press part; returns the release part (a generator) or None."""
+    func = provider.keymap[coerce_keybinding(key)]
+    result = func(provider)
+    if result is not None:
+        next(result)
+    return result
+
+
+def test_docked_through_the_manifest_the_tool_is_on_at_once(phantom_viewer, qtbot):
+    viewer = phantom_viewer
+    viewer.layers.selection.active = viewer.layers["CT phantom truth"]  # not the image
+    _, widget = viewer.window.add_plugin_dock_widget("napari-everyclick", "Every Click")
+    assert isinstance(widget, EveryClickWidget)
+    image = viewer.layers["CT phantom"]
+    assert widget.annotator.image is image
+    assert widget.annotator.tool.active and widget.controls.tool_button.isChecked()
+    assert not viewer.camera.mouse_pan  # a drag makes a disk, not a pan
+    assert viewer.layers.selection.active is viewer.layers["CT phantom truth"]
+    assert all(
+        SHORTCUTS[action].key in button.text() for action, button in widget.controls.buttons.items()
+    )
+
+    # a drag works straight away, whichever layer is selected
+    canvas.drag(viewer, image, (MASS_Z, MASS.center[1], MASS.center[2]), (MASS_Z, 172, 190))
+    wait_idle(qtbot, widget)
+    assert viewer.layers[PREVIEW_LAYER].data.any()
+
+    # Space held: pan as usual; released: clicking again
+    release = press_key(viewer, "Space")
+    assert viewer.camera.mouse_pan and not widget.annotator.tool.capturing
+    next(release, None)
+    assert not viewer.camera.mouse_pan and widget.annotator.tool.capturing
+
+    # the keys: undo, then Shift+E turns the tool off (napari pans again) and on
+    press_key(viewer, SHORTCUTS["undo"].key)
+    wait_idle(qtbot, widget)
+    assert not viewer.layers[PREVIEW_LAYER].data.any()
+    press_key(viewer, SHORTCUTS["toggle"].key)
+    assert not widget.annotator.tool.active and viewer.camera.mouse_pan
+    canvas.click(viewer, image, (MASS_Z, 100.0, 100.0))
+    assert widget.annotator.editor is None or not widget.annotator.editor.clicks
+    press_key(viewer, SHORTCUTS["toggle"].key)
+    assert widget.annotator.tool.active
+
+    # choosing the brush on a labels layer gives the mouse back to napari
+    scribbles = viewer.add_labels(np.zeros((4, 4), np.uint8), name="scribbles")
+    assert widget.annotator.tool.active
+    scribbles.mode = "paint"
+    assert not widget.annotator.tool.active
+    widget.controls.tool_button.click()
+    assert widget.annotator.tool.active and str(scribbles.mode) == "pan_zoom"
+
+    # layers are made once; re-targeting the image reuses them
+    widget.controls.image_combo.setCurrentText("CT phantom")
+    widget.annotator.set_image(None)
+    widget.annotator.set_image(image)
+    names = [layer.name for layer in viewer.layers]
+    assert names.count(CLICKS_LAYER) == 1 and names.count(PREVIEW_LAYER) == 1
+
+    # closing the dock hands keys and mouse back
+    viewer.window.remove_dock_widget(widget)
+    assert not widget.annotator.tool.active and viewer.camera.mouse_pan
+    assert coerce_keybinding(SHORTCUTS["accept"].key) not in viewer.keymap
+
+
+def test_window_controls_drive_contrast_and_follow_it(phantom_viewer):
+    widget = EveryClickWidget(phantom_viewer)
+    phantom_viewer.window.add_dock_widget(widget)
+    image = phantom_viewer.layers["CT phantom"]
+    widget.controls.preset_combo.setCurrentText("lung")
+    assert tuple(image.contrast_limits) == (-900.0, 600.0)
+    assert widget.settings.window == (-150.0, 1500.0)
+    image.contrast_limits = (-160.0, 240.0)
+    assert widget.settings.window == (40.0, 400.0)
+    assert widget.controls.preset_combo.currentText() == "soft tissue"
+
+
+def test_sample_data():
+    image, truth = phantom_layers()
+    assert image[2] == "image" and truth[2] == "labels"
+    assert image[0].dtype == np.int16 and image[1]["scale"] == (3.0, 0.8, 0.8)
+    assert truth[0].shape == image[0].shape and truth[0].max() >= 3
+    ((hu, meta, kind),) = dicom_slice_layers()
+    assert kind == "image" and hu.shape[-2:] == (128, 128)
+    assert len(meta["scale"]) == hu.ndim and hu.min() < -500

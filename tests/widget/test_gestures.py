@@ -1,0 +1,162 @@
+"""Gestures on the canvas: disks into the clicks layer, masks into the preview, accept, undo."""
+
+from __future__ import annotations
+
+import csv
+
+import numpy as np
+import pytest
+
+from napari_everyclick.widget.layers import CLICKS_LAYER, PREVIEW_LAYER
+
+from . import canvas
+from .conftest import MASS, MASS_Z, wait_idle
+from .fakes import DiskLike, sequential_mask
+
+
+def preview_mask(viewer, widget) -> np.ndarray:
+    layer = viewer.layers[PREVIEW_LAYER]
+    assert layer.data.shape[0] == 1
+    assert layer.translate[0] == pytest.approx(MASS_Z * 3.0)
+    return layer.data[0].astype(bool)
+
+
+@pytest.fixture
+def widget(dock_with):
+    return dock_with(lambda name, **kw: DiskLike())
+
+
+def test_drag_draws_a_live_disk_then_a_click_of_the_dragged_radius(phantom_viewer, widget, qtbot):
+    viewer, image = phantom_viewer, phantom_viewer.layers["CT phantom"]
+    cy, cx = MASS.center[1], MASS.center[2]
+    canvas.press(viewer, image, (MASS_Z, cy, cx))
+    canvas.move(viewer, image, (MASS_Z, cy, cx + 6), 20.0)
+    clicks = viewer.layers[CLICKS_LAYER]
+    assert clicks.size.tolist() == pytest.approx([12.0])  # live disk, diameter 2 x 6 px
+    canvas.move(viewer, image, (MASS_Z, cy + 9, cx + 12), 40.0)
+    assert clicks.size.tolist() == pytest.approx([30.0])
+    canvas.release(viewer, image, (MASS_Z, cy + 9, cx + 12), 40.0)
+    np.testing.assert_allclose(clicks.data, [[MASS_Z, cy, cx]], atol=1e-6)
+    assert clicks.size.tolist() == pytest.approx([30.0])  # radius 15 = hypot(9, 12)
+    assert clicks.border_color[0][1] > 0.9  # green: positive
+    wait_idle(qtbot, widget)
+    mask = preview_mask(viewer, widget)
+    assert mask[round(cy), round(cx)]
+    expected = sequential_mask(mask.shape, widget.annotator.editor.clicks)
+    np.testing.assert_array_equal(mask, expected)
+
+    # press and release without moving: the static radius
+    widget.controls.radius_spin.setValue(7.5)
+    canvas.click(viewer, image, (MASS_Z, cy + 20, cx))
+    click = widget.annotator.editor.clicks[-1]
+    assert click.radius == 7.5 and click.positive
+    wait_idle(qtbot, widget)
+    # outside the image, or in a 3D view: no click
+    canvas.click(viewer, image, (MASS_Z, -20.0, 10.0))
+    viewer.dims.ndisplay = 3
+    canvas.click(viewer, image, (MASS_Z, 100.0, 100.0))
+    viewer.dims.ndisplay = 2
+    assert len(widget.annotator.editor.clicks) == 2
+
+
+def test_negative_click_right_button_or_ctrl_shrinks_the_mask(phantom_viewer, widget, qtbot):
+    viewer, image = phantom_viewer, phantom_viewer.layers["CT phantom"]
+    cy, cx = MASS.center[1], MASS.center[2]
+    canvas.drag(viewer, image, (MASS_Z, cy, cx), (MASS_Z, cy, cx + 25))
+    wait_idle(qtbot, widget)
+    for dx, button, modifiers in ((15, canvas.RIGHT, ()), (-15, canvas.LEFT, ("Control",))):
+        before = preview_mask(viewer, widget).sum()
+        start, end = (MASS_Z, cy, cx + dx), (MASS_Z, cy, cx + dx + 4)
+        canvas.drag(viewer, image, start, end, button, modifiers)
+        wait_idle(qtbot, widget)
+        after = preview_mask(viewer, widget)
+        assert after.sum() < before
+        assert not after[round(cy), round(cx + dx)]
+        assert not widget.annotator.editor.clicks[-1].positive
+        assert viewer.layers[CLICKS_LAYER].border_color[-1][0] > 0.9  # red: negative
+
+
+def test_accept_writes_a_new_id_and_never_touches_other_ids(
+    phantom_viewer, widget, qtbot, tmp_path
+):
+    viewer, image = phantom_viewer, phantom_viewer.layers["CT phantom"]
+    labels = viewer.add_labels(np.zeros(image.data.shape, np.uint16), name="lesions")
+    cy, cx = round(MASS.center[1]), round(MASS.center[2])
+    labels.data[MASS_Z, cy - 3 : cy + 3, cx - 3 : cx + 3] = 1  # inside the new object
+    labels.data[MASS_Z + 1, cy, cx] = 2  # another slice
+    labels.data[MASS_Z, 5:8, 5:8] = 2
+    widget.controls.labels_combo.setCurrentText("lesions")
+    assert widget.annotator.target is labels
+    original = labels.data.copy()
+    canvas.drag(viewer, image, (MASS_Z, cy, cx), (MASS_Z, cy, cx + 18))
+    wait_idle(qtbot, widget)
+    mask = preview_mask(viewer, widget)
+    widget.controls.buttons["accept"].click()
+    assert labels.data.max() == 3
+    for other in (1, 2):
+        np.testing.assert_array_equal(labels.data == other, original == other)
+    written = labels.data == 3
+    assert written[MASS_Z].sum() == (mask & (original[MASS_Z] == 0)).sum()
+    assert not written[np.arange(labels.data.shape[0]) != MASS_Z].any()
+    assert viewer.layers[CLICKS_LAYER].data.shape[0] == 0  # the object is done
+    assert preview_mask(viewer, widget).sum() == 0
+    assert [row.label for row in widget.table.rows] == [1, 2, 3]
+    assert widget.table.table.item(2, 0).text() == "3"
+    with widget.table.export(tmp_path / "m.csv").open() as fh:
+        rows = list(csv.DictReader(fh))
+    assert rows[2]["label"] == "3" and float(rows[2]["long_axis_mm"]) > 10
+    widget.controls.buttons["undo_accept"].click()
+    np.testing.assert_array_equal(labels.data, original)
+
+
+def test_undo_click_restores_each_previous_mask_exactly(phantom_viewer, widget, qtbot):
+    viewer, image = phantom_viewer, phantom_viewer.layers["CT phantom"]
+    cy, cx = MASS.center[1], MASS.center[2]
+    gestures = [
+        ((cy, cx), (cy, cx + 10), canvas.LEFT),
+        ((cy + 20, cx), (cy + 20, cx + 8), canvas.LEFT),
+        ((cy, cx + 5), (cy, cx + 9), canvas.RIGHT),
+        ((cy - 15, cx - 20), (cy - 15, cx - 14), canvas.LEFT),
+    ]
+    masks = []
+    for start, end, button in gestures:
+        canvas.drag(viewer, image, (MASS_Z, *start), (MASS_Z, *end), button)
+        wait_idle(qtbot, widget)
+        masks.append(preview_mask(viewer, widget).copy())
+    for expected in reversed(masks[:-1]):
+        widget.controls.buttons["undo"].click()
+        wait_idle(qtbot, widget)
+        np.testing.assert_array_equal(preview_mask(viewer, widget), expected)
+    assert viewer.layers[CLICKS_LAYER].data.shape[0] == 1
+    widget.controls.buttons["reset"].click()
+    assert preview_mask(viewer, widget).sum() == 0
+    assert viewer.layers[CLICKS_LAYER].data.shape[0] == 0
+
+
+def test_each_slice_has_its_own_object_and_accepts_go_to_one_new_layer(
+    phantom_viewer, widget, qtbot
+):
+    viewer, image = phantom_viewer, phantom_viewer.layers["CT phantom"]
+    cy, cx = MASS.center[1], MASS.center[2]
+    canvas.drag(viewer, image, (MASS_Z, cy, cx), (MASS_Z, cy, cx + 10))
+    wait_idle(qtbot, widget)
+    viewer.dims.set_point(0, (MASS_Z + 2) * 3.0)
+    assert widget.annotator.editor is None
+    assert viewer.layers[PREVIEW_LAYER].data.sum() == 0
+    viewer.dims.set_point(0, MASS_Z * 3.0)
+    assert len(widget.annotator.editor.clicks) == 1
+    assert preview_mask(viewer, widget).sum() > 0
+
+    widget.annotator.accept()
+    viewer.dims.set_point(0, (MASS_Z - 1) * 3.0)
+    canvas.drag(viewer, image, (MASS_Z - 1, cy, cx), (MASS_Z - 1, cy, cx + 10))
+    wait_idle(qtbot, widget)
+    widget.annotator.accept()
+    made = [lay for lay in viewer.layers if lay.name == "CT phantom lesions"]
+    assert len(made) == 1
+    labels = made[0]
+    assert labels.data.shape == image.data.shape
+    np.testing.assert_allclose(labels.scale, image.scale)
+    assert sorted(np.unique(labels.data)) == [0, 1, 2]
+    names = [lay.name for lay in viewer.layers]
+    assert names.count(CLICKS_LAYER) == 1 and names.count(PREVIEW_LAYER) == 1

@@ -1,0 +1,39 @@
+"""Propagate through lesion on the 3D phantom with the flood method, then undo it."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from napari_everyclick.core.metrics import iou
+
+from . import canvas
+from .conftest import MASS, MASS_Z, PHANTOM, wait_idle
+
+
+def test_propagate_through_the_lesion_with_flood(phantom_viewer, dock_with, qtbot):
+    pytest.importorskip("napari_everyclick.core.classical.flood")
+    widget = dock_with(method="flood")
+    viewer, image = phantom_viewer, phantom_viewer.layers["CT phantom"]
+    truth = PHANTOM.labels == MASS.label
+    cy, cx = MASS.center[1], MASS.center[2]
+    canvas.drag(viewer, image, (MASS_Z, cy, cx), (MASS_Z, cy, cx + 25))
+    wait_idle(qtbot, widget, timeout=30_000)
+    widget.annotator.accept()
+    labels = viewer.layers["CT phantom lesions"]
+    assert iou(labels.data[MASS_Z] == 1, truth[MASS_Z]) >= 0.7
+
+    widget.controls.buttons["propagate_through"].click()
+    wait_idle(qtbot, widget, timeout=60_000)
+    areas = truth.sum(axis=(1, 2))
+    written = (labels.data == 1).sum(axis=(1, 2))
+    inside = np.nonzero(areas >= 0.25 * areas.max())[0]
+    for z in inside:
+        assert iou(labels.data[z] == 1, truth[z]) >= 0.7, f"slice {z}"
+    assert not written[areas == 0].any()  # stopped outside the lesion
+    assert "stopped" in widget.controls.status_label.text()
+    (row,) = widget.table.rows
+    assert row.slices == int((written > 0).sum())
+
+    widget.controls.buttons["undo_accept"].click()  # the whole run at once
+    assert (labels.data == 1).sum(axis=(1, 2)).nonzero()[0].tolist() == [MASS_Z]
