@@ -98,9 +98,9 @@ def evaluate_segmenter(
 
 def is_classical(method: str) -> bool:
     """Whether `method` is a classical segmenter (those take no device option)."""
-    from ..methods import _classical
+    from ..methods import CLASSICAL
 
-    return method in _classical()
+    return method in CLASSICAL
 
 
 def build_segmenter(method: str, device: str | None) -> Segmenter:

@@ -1,0 +1,116 @@
+"""`everyclick evaluate` and `everyclick plot` end to end on a synthetic case."""
+
+from __future__ import annotations
+
+import json
+
+from napari_everyclick.cli import main
+
+from .conftest import disk_mask, write_case
+
+
+def test_evaluate_disk_writes_report_and_curve(case_path, tmp_path, capsys):
+    out = tmp_path / "out"
+    code = main(
+        [
+            "evaluate",
+            "--method",
+            "disk",
+            "--data",
+            str(case_path),
+            "--clicks",
+            "5",
+            "--out",
+            str(out),
+        ]
+    )
+    assert code == 0
+    report = json.loads((out / "report.json").read_text())
+    assert report["method"] == "disk" and report["n_samples"] == 3 and report["device"] is None
+    assert (out / "iou_curve.png").stat().st_size > 0
+    assert "IoU@1" in capsys.readouterr().out
+    assert main(["plot", str(out / "report.json"), "--out", str(tmp_path / "c.png")]) == 0
+    assert (tmp_path / "c.png").is_file()
+
+
+def test_evaluate_options_limit_largest_slice_radius(case_path, tmp_path):
+    out = tmp_path / "out"
+    code = main(
+        [
+            "evaluate",
+            "--method",
+            "disk",
+            "--data",
+            str(case_path),
+            "--clicks",
+            "3",
+            "--radius",
+            "static",
+            "--largest-slice",
+            "--limit",
+            "1",
+            "--out",
+            str(out),
+        ]
+    )
+    assert code == 0
+    report = json.loads((out / "report.json").read_text())
+    assert report["radius"] == "static" and report["largest_slice"] is True
+    assert [(r["z"], r["lesion"]) for r in report["samples"]] == [(1, 1)]
+
+
+def test_unknown_method_exits_2(case_path, tmp_path, capsys):
+    code = main(
+        ["evaluate", "--method", "nope", "--data", str(case_path), "--out", str(tmp_path / "o")]
+    )
+    assert code == 2
+    assert "no method named 'nope'" in capsys.readouterr().err
+
+
+def test_missing_path_exits_2(tmp_path, capsys):
+    code = main(
+        [
+            "evaluate",
+            "--method",
+            "disk",
+            "--data",
+            str(tmp_path / "x.npz"),
+            "--out",
+            str(tmp_path / "o"),
+        ]
+    )
+    assert code == 2
+    assert "x.npz" in capsys.readouterr().err
+
+
+def test_no_samples_exits_2(tmp_path, capsys):
+    import numpy as np
+
+    labels = np.zeros((1, 40, 48), dtype=np.uint8)
+    labels[0][disk_mask(10, 10, 2)] = 1  # 13 px: below the 16 px minimum
+    case = write_case(tmp_path / "tiny.npz", labels)
+    code = main(["evaluate", "--method", "disk", "--data", str(case), "--out", str(tmp_path / "o")])
+    assert code == 2
+    assert "no samples" in capsys.readouterr().err
+    assert not (tmp_path / "o").exists()
+
+
+def test_split_without_cases_exits_2(case_path, tmp_path, capsys):
+    (tmp_path / "manifest.json").write_text(
+        json.dumps([{"case": "case_a", "path": case_path.name, "split": "val"}])
+    )
+    code = main(
+        [
+            "evaluate",
+            "--method",
+            "disk",
+            "--data",
+            str(tmp_path),
+            "--split",
+            "test",
+            "--out",
+            str(tmp_path / "o"),
+        ]
+    )
+    assert code == 2
+    assert "no case of split 'test'" in capsys.readouterr().err
