@@ -9,6 +9,7 @@ y' = (y - y0 + 0.5) * sy - 0.5, sy = out_h / box height.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import cv2
@@ -75,10 +76,14 @@ def disk_box(click: Click) -> Box:
 
 
 def square_around(cy: float, cx: float, side: float) -> Box:
-    """A square box of integer side >= 1 centred (to the pixel) on (cy, cx)."""
+    """A square box of integer side >= 1 centred (to the pixel) on (cy, cx).
+
+    (cy, cx) is in pixel-centre coordinates, so the box's centre y0 + (s - 1) / 2 lies within
+    half a pixel of cy: y0 = round(cy - (s - 1) / 2).
+    """
     s = max(1, int(round(side)))
-    y0 = int(math.floor(cy + 0.5 - s / 2.0))
-    x0 = int(math.floor(cx + 0.5 - s / 2.0))
+    y0 = int(math.floor(cy + 1.0 - s / 2.0))
+    x0 = int(math.floor(cx + 1.0 - s / 2.0))
     return Box(y0, x0, y0 + s, x0 + s)
 
 
@@ -136,20 +141,26 @@ class CropTransform:
         """The box of a (H, W) or (C, H, W) float32 image resized to (out_h, out_w)."""
         return crop_resize(image, self.box, (self.out_h, self.out_w), pad_value)
 
-    def paste(self, canvas: np.ndarray, values: np.ndarray) -> None:
-        """Resize (out_h, out_w) `values` back to the box and write the part inside the canvas."""
+    def paste(
+        self,
+        canvas: np.ndarray,
+        values: np.ndarray,
+        post: Callable[[np.ndarray], np.ndarray] | None = None,
+    ) -> None:
+        """Resize (out_h, out_w) `values` back to the box and write the part inside the canvas;
+        `post` (e.g. a sigmoid for logits) is applied to that part after resizing."""
+        h, w = canvas.shape[-2:]
+        y0, x0 = max(self.box.y0, 0), max(self.box.x0, 0)
+        y1, x1 = min(self.box.y1, h), min(self.box.x1, w)
+        if y0 >= y1 or x0 >= x1:
+            return
         back = cv2.resize(
             np.ascontiguousarray(values, dtype=np.float32),
             (self.box.width, self.box.height),
             interpolation=cv2.INTER_LINEAR,
         )
-        h, w = canvas.shape[-2:]
-        y0, x0 = max(self.box.y0, 0), max(self.box.x0, 0)
-        y1, x1 = min(self.box.y1, h), min(self.box.x1, w)
-        if y0 < y1 and x0 < x1:
-            canvas[y0:y1, x0:x1] = back[
-                y0 - self.box.y0 : y1 - self.box.y0, x0 - self.box.x0 : x1 - self.box.x0
-            ]
+        part = back[y0 - self.box.y0 : y1 - self.box.y0, x0 - self.box.x0 : x1 - self.box.x0]
+        canvas[y0:y1, x0:x1] = part if post is None else post(part)
 
 
 def crop_padded(image: np.ndarray, box: Box, pad_value: float = 0.0) -> np.ndarray:

@@ -52,11 +52,6 @@ def sigmoid(x: np.ndarray) -> np.ndarray:
     return 1.0 / (1.0 + np.exp(-np.clip(x, -60.0, 60.0)))
 
 
-def logit(p: np.ndarray, eps: float = 1e-4) -> np.ndarray:
-    p = np.clip(p, eps, 1.0 - eps)
-    return np.log(p / (1.0 - p))
-
-
 class ClickPredictor:
     """RITM: one network pass on the target crop per click."""
 
@@ -164,9 +159,8 @@ class FocalClickPredictor(ClickPredictor):
             (box.y1 - ty0) * sy,
         )
         refined = self.runner.refine(focus_image, focus_clicks, logits, features, box_xyxy)
-        if len(clicks) > self.config.local_only_after:
-            base = logit(prev_prob)  # late clicks may only change the focus region
-        else:
-            base = logit(coarse)
-        focus.paste(base, refined)
-        return sigmoid(base).astype(np.float32), (time.perf_counter() - t0) * 1e3
+        # late clicks may only change the focus region: the rest keeps the previous answer
+        late = len(clicks) > self.config.local_only_after
+        probability = prev_prob.copy() if late else coarse
+        focus.paste(probability, refined, post=sigmoid)
+        return probability, (time.perf_counter() - t0) * 1e3
