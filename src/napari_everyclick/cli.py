@@ -111,7 +111,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--clicks", type=int, default=10)
     p.add_argument("--data", nargs="*", default=None, help="cases to take the slice from")
     p.add_argument("--device", default="cpu")
-    p.add_argument("--backend", default="torch", choices=["torch", "onnx"])
+    p.add_argument("--backend", default="auto", choices=["auto", "torch", "onnx"])
     p.add_argument("--out", default="benchmark.json")
     p.set_defaults(func=_benchmark)
 

@@ -65,7 +65,7 @@ def run_benchmark(
     out: str = "benchmark.json",
     data: Sequence[str] | None = None,
     device: str = "cpu",
-    backend: str = "torch",
+    backend: str = "auto",
     repeats: int = 3,
 ) -> int:
     """Play `repeats` sessions of `clicks` robot clicks (one warm-up session first) and write
