@@ -1,4 +1,4 @@
-"""`everyclick`: demo, evaluate, plot, benchmark, train, models.
+"""`everyclick`: demo, evaluate, plot, benchmark, train, publish, models.
 
 Argument parsing lives here; each command's work lives in the module that owns it, imported only
 when that command runs (so `everyclick models` never imports torch or Qt).
@@ -63,6 +63,13 @@ def _train(args: argparse.Namespace) -> int:
     return train_from_config(args.config, resume=args.resume, init_from=args.init_from)
 
 
+def _publish(args: argparse.Namespace) -> int:
+    from .training.publish import publish
+
+    publish(args.run, data=args.data, clicks=args.clicks, device=args.device)
+    return 0
+
+
 def _models(args: argparse.Namespace) -> int:
     from .methods import available_methods
 
@@ -120,6 +127,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--resume", action="store_true")
     p.add_argument("--init-from", default=None, help="weights (.safetensors) to start from")
     p.set_defaults(func=_train)
+
+    p = sub.add_parser("publish", help="copy a run's best model into weights/ with val figures")
+    p.add_argument("run", help="the run folder, e.g. runs/focalclick-hrnet18s-ct")
+    p.add_argument("--data", default="../shared/data")
+    p.add_argument("--clicks", type=int, default=20)
+    p.add_argument("--device", default="auto")
+    p.set_defaults(func=_publish)
 
     p = sub.add_parser("models", help="list the methods open_session accepts")
     p.set_defaults(func=_models)

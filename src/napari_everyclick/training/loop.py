@@ -79,6 +79,21 @@ class Validator:
         return metrics
 
 
+def trim_csv(path: Path, max_step: int) -> None:
+    """Drop rows logged after `max_step` (a resumed run repeats the steps after its checkpoint)."""
+    if not path.exists():
+        return
+    with open(path, newline="") as fh:
+        rows = list(csv.DictReader(fh))
+    if not rows:
+        return
+    kept = [r for r in rows if int(float(r["step"])) <= max_step]
+    with open(path, "w", newline="") as fh:
+        writer = csv.DictWriter(fh, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(kept)
+
+
 def append_csv(path: Path, row: dict[str, float]) -> None:
     new = not path.exists()
     with open(path, "a", newline="") as fh:
@@ -169,6 +184,8 @@ def train(config: TrainConfig, resume: bool = False, init_from: str | None = Non
     run = Run(config)
     if resume and run.checkpoint_path.exists():
         run.load_checkpoint()
+        for name in ("log.csv", "val.csv"):
+            trim_csv(run.folder / name, run.step)
         print(f"resumed {run.folder} at step {run.step} ({run.minutes:.1f} min trained)")
     elif init_from:
         left = load_init(run.model, init_from)
