@@ -4,7 +4,6 @@ weights for `--init-from` across kinds (a RITM network seeds FocalClick's coarse
 from __future__ import annotations
 
 import json
-import subprocess
 import sys
 from datetime import datetime, timezone
 from pathlib import Path
@@ -13,6 +12,7 @@ from typing import Any
 from torch import nn
 
 from ..core.errors import WeightsError
+from ..evaluation.runner import git_commit
 from ..inference.inputs import CHANNELS
 from ..models.weights import read_state, save_weights
 
@@ -22,16 +22,6 @@ DATA_SOURCES = [
     "Vallieres M, Freeman CR, Skamene SR, El Naqa I (2015). Physics in Medicine and Biology 60(14):5471. DOI: 10.1088/0031-9155/60/14/5471",
     "Clark K et al. (2013). The Cancer Imaging Archive (TCIA): Maintaining and Operating a Public Information Repository. Journal of Digital Imaging 26(6):1045-1057. DOI: 10.1007/s10278-013-9622-7",
 ]
-
-
-def git_commit() -> str | None:
-    try:
-        out = subprocess.run(
-            ["git", "rev-parse", "HEAD"], capture_output=True, text=True, check=True, timeout=10
-        )
-        return out.stdout.strip()
-    except (OSError, subprocess.SubprocessError):
-        return None
 
 
 def write_model(
