@@ -1,0 +1,11 @@
+"""The torch tests share 2 busy cores with training runs: one thread each."""
+
+from __future__ import annotations
+
+import os
+
+os.environ.setdefault("OMP_NUM_THREADS", "1")
+
+import torch
+
+torch.set_num_threads(1)
