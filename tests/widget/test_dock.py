@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sys
+
 import numpy as np
 from napari.utils.key_bindings import coerce_keybinding
 from npe2 import PluginManifest
@@ -94,9 +96,11 @@ def test_docked_through_the_manifest_the_tool_is_on_at_once(phantom_viewer, qtbo
     assert coerce_keybinding(SHORTCUTS["accept"].key) not in viewer.keymap
 
 
-def test_window_controls_drive_contrast_and_follow_it(phantom_viewer):
+def test_window_controls_drive_contrast_and_follow_it(phantom_viewer, monkeypatch):
+    torch_before = "torch" in sys.modules
     widget = EveryClickWidget(phantom_viewer)
     phantom_viewer.window.add_dock_widget(widget)
+    assert torch_before or "torch" not in sys.modules  # models load torch when first used
     image = phantom_viewer.layers["CT phantom"]
     widget.controls.preset_combo.setCurrentText("lung")
     assert tuple(image.contrast_limits) == (-900.0, 600.0)
@@ -104,6 +108,14 @@ def test_window_controls_drive_contrast_and_follow_it(phantom_viewer):
     image.contrast_limits = (-160.0, 240.0)
     assert widget.settings.window == (40.0, 400.0)
     assert widget.controls.preset_combo.currentText() == "soft tissue"
+
+    # a picture is not a CT: a warning, and the tool keeps no target
+    phantom_viewer.add_image(np.zeros((8, 8, 3), np.uint8), name="photo", rgb=True)
+    shown = []
+    monkeypatch.setattr("napari_everyclick.widget.annotator.show_warning", shown.append)
+    widget.controls.image_combo.setCurrentText("photo")
+    assert widget.annotator.image is None
+    assert "grey" in shown[0] and "RGB" in shown[0]
 
 
 def test_sample_data():

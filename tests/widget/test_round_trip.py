@@ -34,6 +34,7 @@ def test_nifti_read_accept_write_keeps_spacing_and_orientation(make_napari_viewe
     np.testing.assert_allclose(image.scale, (2.5, 0.8, 0.7))
     np.testing.assert_array_equal(image.data, hu_zyx)
     _, widget = viewer.window.add_plugin_dock_widget("napari-everyclick", "Every Click")
+    widget.controls.autosave_check.setChecked(True)
     z, y, x = 3, 40, 30
     viewer.dims.set_point(0, z * 2.5)
     canvas.drag(viewer, image, (z, y, x), (z, y, x + 6))
@@ -41,6 +42,10 @@ def test_nifti_read_accept_write_keeps_spacing_and_orientation(make_napari_viewe
     widget.annotator.accept()
     labels = viewer.layers["case lesions"]
     assert labels.data[z, y, x] == 1
+    autosaved = tmp_path / "case_everyclick_labels.nii.gz"
+    qtbot.waitUntil(lambda: widget.annotator.autosaver.last_saved == autosaved, timeout=20_000)
+    np.testing.assert_array_equal(np.asanyarray(nib.load(autosaved).dataobj).T, labels.data)
+    assert not list(tmp_path.glob(".*tmp*"))  # the temporary file was moved into place
 
     out = tmp_path / "case_labels.nii.gz"
     viewer.layers.selection = {labels}

@@ -21,6 +21,9 @@ from .segmenters import MethodChoice, SegmenterFactory, SegmenterPool, default_m
 from .table import MeasurementView
 
 
+SCROLLBAR_ALLOWANCE_PX = 36
+
+
 def _is_ours(layer) -> bool:
     return layer.name.startswith("everyclick: ")
 
@@ -79,11 +82,13 @@ class EveryClickWidget(QWidget):
     def _layout(self) -> None:
         scroll = QScrollArea()
         scroll.setWidgetResizable(True)
+        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarAlwaysOff)
         scroll.setWidget(self.controls)
+        scroll.setMinimumWidth(self.controls.sizeHint().width() + SCROLLBAR_ALLOWANCE_PX)
         splitter = QSplitter(Qt.Vertical)
         splitter.addWidget(scroll)
         splitter.addWidget(self.table)
-        splitter.setStretchFactor(0, 3)
+        splitter.setStretchFactor(0, 2)
         splitter.setStretchFactor(1, 1)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)

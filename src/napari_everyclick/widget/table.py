@@ -22,6 +22,8 @@ from qtpy.QtWidgets import (
 
 from ..core.measurements import LesionMeasurement, write_csv
 
+MIN_TABLE_HEIGHT_PX = 120
+
 HEADERS = (
     "label",
     "slices",
@@ -66,6 +68,7 @@ class MeasurementView(QWidget):
         self.table.setEditTriggers(QTableWidget.NoEditTriggers)
         self.table.verticalHeader().setVisible(False)
         self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeToContents)
+        self.table.setMinimumHeight(MIN_TABLE_HEIGHT_PX)
         layout.addWidget(self.table)
         buttons = QHBoxLayout()
         self.export_button = QPushButton("Export CSV ...")
