@@ -16,16 +16,17 @@ from pathlib import Path
 
 os.environ.setdefault("NAPARI_APPLICATION_GUI_NOTIFICATION_LEVEL", "error")  # no toasts
 
-import napari  # noqa: E402
-import numpy as np  # noqa: E402
-from qtpy.QtWidgets import QApplication  # noqa: E402
+import napari
+import numpy as np
+from qtpy.QtWidgets import QApplication
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from napari_everyclick.core.phantom import make_phantom  # noqa: E402
-from napari_everyclick.widget.samples import phantom_layers  # noqa: E402
-from tests.widget import canvas  # noqa: E402
+from tests.widget import canvas
+
+from napari_everyclick.core.phantom import make_phantom
+from napari_everyclick.widget.samples import phantom_layers
 
 OUT = ROOT / "docs" / "images"
 SIZE = (1500, 1000)

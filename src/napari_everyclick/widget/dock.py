@@ -20,7 +20,6 @@ from .layers import CLICKS_LAYER, PREVIEW_LAYER, find_layer
 from .segmenters import MethodChoice, SegmenterFactory, SegmenterPool, default_method
 from .table import MeasurementView
 
-
 SCROLLBAR_ALLOWANCE_PX = 36
 
 
