@@ -41,7 +41,8 @@ def press_key(provider, key: str):
 
 def test_docked_through_the_manifest_the_tool_is_on_at_once(phantom_viewer, qtbot):
     viewer = phantom_viewer
-    viewer.layers.selection.active = viewer.layers["CT phantom truth"]  # not the image
+    data, meta, _ = phantom_layers()[1]
+    viewer.add_labels(data, **meta)  # the truth, selected: not the image
     _, widget = viewer.window.add_plugin_dock_widget("napari-everyclick", "Every Click")
     assert isinstance(widget, EveryClickWidget)
     image = viewer.layers["CT phantom"]

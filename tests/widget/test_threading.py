@@ -78,7 +78,7 @@ def test_worker_crash_method_slice_and_image_switches_and_closing_keep_labels(
     widget.controls.method_combo.setCurrentIndex(0)
     widget.controls.method_combo.setCurrentIndex(widget.controls.method_combo.count() - 1)
     viewer.dims.set_point(0, (MASS_Z + 1) * 3.0)
-    viewer.add_image(np.zeros((8, 8), np.int16), name="other")
+    viewer.add_image(np.full((2, 8, 8), -500, np.int16), name="other")
     widget.controls.image_combo.setCurrentText("other")
     widget.controls.image_combo.setCurrentText("CT phantom")
     wait_idle(qtbot, widget)

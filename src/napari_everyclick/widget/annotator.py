@@ -16,41 +16,33 @@ import time
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field
+from functools import partial
 
 import numpy as np
-from napari.layers import Image, Labels, Shapes
+from napari.layers import Image, Labels
 from napari.utils.notifications import show_error, show_info, show_warning
 
 from ..core.clicks import STATIC_RADIUS_PX, Click
 from ..core.errors import EveryClickError, InvalidClickError
-from ..core.measurements import LesionMeasurement, MeasurementTable
-from ..core.propagation import PropagationStep, propagate, propagate_through
+from ..core.measurements import LesionMeasurement
+from ..core.propagation import PropagationStep
 from ..core.segmenter import Prediction
 from ..core.windowing import DEFAULT_WINDOW, Window
 from .autosave import Autosaver, autosave_path
 from .background import SerialRunner
 from .gestures import DiskGesture, displayed_plane
-from .label_writes import (
-    LabelEdit,
-    make_edit,
-    merge_edits,
-    next_free_label,
-    plan_paste,
-    plan_undo,
-)
+from .label_writes import LabelEdit, next_free_label, paste_into, undo_into
 from .layers import (
-    AXES_LAYER,
     create_target_labels,
-    draw_axes,
     draw_clicks,
     draw_preview,
-    ensure_axes_layer,
     ensure_clicks_layer,
     ensure_preview_layer,
-    find_layer,
 )
+from .measuring import LabelMeasurements
 from .object_state import ObjectEditor, PredictionJob, run_job
 from .plane import Plane
+from .propagation_run import PropagationRun
 from .segmenters import MethodChoice, SegmenterPool, device_of
 from .tool import ToolSwitch
 
@@ -87,19 +79,6 @@ class JobResult:
     device: str
 
 
-@dataclass
-class _Propagation:
-    """A propagation waiting for, or running in, the worker."""
-
-    plane: Plane
-    axis: int
-    direction: int  # +1, -1, or 0 for both ways
-    label: int
-    start_mask: np.ndarray
-    edits: list[LabelEdit] = field(default_factory=list)
-    stops: list[str] = field(default_factory=list)
-
-
 class Annotator:
     """Clicks, objects, predictions, accepts and propagation on one napari viewer.
 
@@ -121,19 +100,17 @@ class Annotator:
         self.settings = settings
         self.pool = pool
         self._on_status = on_status
-        self._on_measurements = on_measurements
         self.image: Image | None = None
         self.target: Labels | None = None
         self.plane: Plane | None = None
         self.editors: OrderedDict[Hashable, tuple[Plane, ObjectEditor]] = OrderedDict()
         self.accepts: list[tuple[Labels, LabelEdit]] = []
-        self.measurements: MeasurementTable | None = None
+        self.measuring = LabelMeasurements(viewer, on_measurements)
         self.last_latency_ms: float | None = None
         self.device = "cpu"
         self._live: tuple[Plane, Click] | None = None
         self._accept_when_ready: set[Hashable] = set()
-        self._propagation: _Propagation | None = None
-        self._running_propagation: _Propagation | None = None
+        self._propagation: PropagationRun | None = None
         self.runner = SerialRunner(on_busy=on_busy, on_idle=self._pump)
         self.autosaver = Autosaver()
         self.tool = ToolSwitch(viewer, on_change=on_tool)
@@ -282,14 +259,10 @@ class Annotator:
             show_error(str(exc))
             return
         replace = self.settings.edit_label > 0
-        indices, values = plan_paste(
-            target.data, plane, mask, label, self.settings.overwrite, replace
-        )
-        edit = make_edit(target.data, [(plane, indices, values)], label)
+        edit = paste_into(target, plane, mask, label, self.settings.overwrite, replace)
         if edit.size == 0:
             self._status("nothing written: the object lies on other labels (see 'overwrite')")
             return
-        target.data_setitem(edit.indices, edit.after)
         self.accepts.append((target, edit))
         target.selected_label = label
         del self.editors[plane.key]
@@ -302,9 +275,7 @@ class Annotator:
             target, edit = self.accepts.pop()
             if target not in self.viewer.layers:
                 continue
-            indices, values = plan_undo(target.data, edit)
-            if values.size:
-                target.data_setitem(indices, values)
+            undo_into(target, edit)
             self._after_edit(target, edit)
             self._status(f"undid the accept of label {edit.label}")
             return
@@ -329,71 +300,44 @@ class Annotator:
             show_warning(f"label {label} has no pixels on this slice: accept an object here first")
             return
         axis = self.plane.fixed[-1][0]
-        self._propagation = _Propagation(self.plane, axis, direction, int(label), start)
+        self._propagation = PropagationRun(target, self.plane, axis, direction, int(label), start)
         self._status(f"propagating label {label} ...")
         self._pump()
 
-    def _run_propagation(self, request: _Propagation) -> None:
-        image, choice, window = self.image, self.settings.method, self.settings.window
-        pool = self.pool
-        axis, plane = request.axis, request.plane
-
-        def read(z: int) -> np.ndarray:
-            return np.asarray(image.data[plane.at(axis, z).index])
-
-        n_slices = image.data.shape[axis]
-        z0 = dict(plane.fixed)[axis]
-        use_previous = pool.is_learned(choice.name)  # classical methods add to `previous`
-
-        def work():
-            segmenter = pool.segmenter(choice)
-            start = (segmenter, read, n_slices, z0, request.start_mask, window)
-            if request.direction == 0:
-                yield from propagate_through(*start, use_previous)
-            else:
-                yield from propagate(*start, request.direction, use_previous)
-
-        self._running_propagation = request
+    def _run_propagation(self, run: PropagationRun) -> None:
+        image = self.image
+        steps = partial(
+            run.steps,
+            lambda plane: np.asarray(image.data[plane.index]),
+            image.data.shape[run.axis],
+            self.pool,
+            self.settings.method,
+            self.settings.window,
+        )
         self.runner.run(
-            work,
-            returned=lambda _: self._propagation_done(request),
-            errored=lambda exc: self._propagation_failed(request, exc),
-            yielded=lambda step: self._propagation_step(request, step),
+            steps,
+            returned=lambda _: self._propagation_done(run),
+            errored=lambda exc: self._propagation_failed(run, exc),
+            yielded=lambda step: self._propagation_step(run, step),
         )
 
-    def _propagation_step(self, request: _Propagation, step: PropagationStep) -> None:
-        if step.mask is None:
-            request.stops.append(f"{'up' if step.direction > 0 else 'down'}: {step.stop}")
+    def _propagation_step(self, run: PropagationRun, step: PropagationStep) -> None:
+        if run.target not in self.viewer.layers:
             return
-        target = self.target
-        if target is None or target not in self.viewer.layers:
-            return
-        plane = request.plane.at(request.axis, step.z)
-        indices, values = plan_paste(
-            target.data, plane, step.mask, request.label, self.settings.overwrite, replace=True
-        )
-        edit = make_edit(target.data, [(plane, indices, values)], request.label)
-        target.data_setitem(edit.indices, edit.after)
-        request.edits.append(edit)
-        self._update_measurements(edit.slices)
-        self._status(f"propagated label {request.label} to slice {step.z}")
+        edit = run.write_step(step, self.settings.overwrite)
+        if edit is not None and run.target is self.target:
+            self.measuring.update(edit.slices)
+            self._status(f"propagated label {run.label} to slice {step.z}")
 
-    def _propagation_done(self, request: _Propagation) -> None:
-        self._running_propagation = None
-        target = self.target
-        written = [e for e in request.edits if e.size]
-        if written and target is not None:
-            edit = merge_edits(written, request.label)
-            self.accepts.append((target, edit))
-            self._after_edit(target, edit)
-        slices = sorted({z for e in written for z in e.slices})
-        span = f"slices {slices[0]}-{slices[-1]}" if slices else "no slice"
-        self._status(
-            f"label {request.label} propagated to {span}; stopped ({', '.join(request.stops)})"
-        )
+    def _propagation_done(self, run: PropagationRun) -> None:
+        edit = run.merged()
+        if edit is not None:
+            self.accepts.append((run.target, edit))
+            self._after_edit(run.target, edit)
+        self._status(run.summary())
 
-    def _propagation_failed(self, request: _Propagation, exc: BaseException) -> None:
-        self._propagation_done(request)
+    def _propagation_failed(self, run: PropagationRun, exc: BaseException) -> None:
+        self._propagation_done(run)
         show_error(f"propagation with {self.settings.method.name} failed: {exc}")
 
     # --- background work -------------------------------------------------------------------
@@ -471,35 +415,11 @@ class Annotator:
 
     def refresh_measurements(self) -> None:
         """Re-measure the whole target layer (after switching target, or manual painting)."""
-        self.measurements = None
-        if self.target is None or self.image is None or self.target.ndim not in (2, 3):
-            self._on_measurements([])
-            return
-        self.measurements = MeasurementTable(self.target.scale)
-        self.measurements.update(np.asarray(self.target.data))
-        self._publish_measurements()
-
-    def _update_measurements(self, slices: tuple[int, ...]) -> None:
-        if self.measurements is None or self.target is None:
-            self.refresh_measurements()
-            return
-        self.measurements.update(np.asarray(self.target.data), slices)
-        self._publish_measurements()
-
-    def _publish_measurements(self) -> None:
-        rows = self.measurements.lesions() if self.measurements is not None else []
-        self._on_measurements(rows)
-        if self.settings.draw_axes and self.image is not None:
-            draw_axes(ensure_axes_layer(self.viewer, self.image), rows)
+        self.measuring.reset(self.image, self.target)
 
     def axes_toggled(self) -> None:
         """Show or hide the RECIST axes lines."""
-        if self.settings.draw_axes:
-            self._publish_measurements()
-        else:
-            layer = find_layer(self.viewer, AXES_LAYER, Shapes)
-            if layer is not None:
-                self.viewer.layers.remove(layer)
+        self.measuring.set_draw_axes(self.settings.draw_axes)
 
     def close(self) -> None:
         """Give the mouse and keys back to napari; accepted labels stay as they are."""
@@ -584,7 +504,7 @@ class Annotator:
     def _after_edit(self, target: Labels, edit: LabelEdit) -> None:
         self._draw()
         if target is self.target:
-            self._update_measurements(edit.slices)
+            self.measuring.update(edit.slices)
         if self.settings.autosave and self.image is not None:
             path = autosave_path(self.image)
             if path is None:

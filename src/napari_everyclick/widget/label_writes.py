@@ -119,3 +119,28 @@ def merge_edits(edits: list[LabelEdit], label: int) -> LabelEdit:
         label,
         tuple(p for e in edits for p in e.planes),
     )
+
+
+def paste_into(
+    layer,
+    plane: Plane,
+    mask: np.ndarray,
+    label: int,
+    overwrite: bool = False,
+    replace: bool = False,
+) -> LabelEdit:
+    """Write `mask` as `label` into a Labels layer by the accept policy (see `plan_paste`) and
+    return the edit. The layer is written with its public `data_setitem`, so napari's own
+    Labels undo sees the change too."""
+    indices, values = plan_paste(layer.data, plane, mask, label, overwrite, replace)
+    edit = make_edit(layer.data, [(plane, indices, values)], label)
+    if edit.size:
+        layer.data_setitem(edit.indices, edit.after)
+    return edit
+
+
+def undo_into(layer, edit: LabelEdit) -> None:
+    """Revert `edit` on a Labels layer, sparing pixels changed since (see `plan_undo`)."""
+    indices, values = plan_undo(layer.data, edit)
+    if values.size:
+        layer.data_setitem(indices, values)
