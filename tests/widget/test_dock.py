@@ -95,6 +95,7 @@ def test_docked_through_the_manifest_the_tool_is_on_at_once(phantom_viewer, qtbo
     viewer.window.remove_dock_widget(widget)
     assert not widget.annotator.tool.active and viewer.camera.mouse_pan
     assert coerce_keybinding(SHORTCUTS["accept"].key) not in viewer.keymap
+    assert coerce_keybinding(SHORTCUTS["accept"].key) not in viewer.layers[CLICKS_LAYER].keymap
 
 
 def test_window_controls_drive_contrast_and_follow_it(phantom_viewer, monkeypatch):

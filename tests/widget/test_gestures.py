@@ -105,6 +105,11 @@ def test_accept_writes_a_new_id_and_never_touches_other_ids(
     with widget.table.export(tmp_path / "m.csv").open() as fh:
         rows = list(csv.DictReader(fh))
     assert rows[2]["label"] == "3" and float(rows[2]["long_axis_mm"]) > 10
+    widget.controls.axes_check.setChecked(True)
+    axes = viewer.layers["everyclick: RECIST axes"]
+    assert len(axes.data) == 6 and all(line[0, 0] == line[1, 0] for line in axes.data)
+    widget.controls.axes_check.setChecked(False)
+    assert "everyclick: RECIST axes" not in [layer.name for layer in viewer.layers]
     widget.controls.buttons["undo_accept"].click()
     np.testing.assert_array_equal(labels.data, original)
 

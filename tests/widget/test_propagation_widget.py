@@ -35,5 +35,25 @@ def test_propagate_through_the_lesion_with_flood(phantom_viewer, dock_with, qtbo
     (row,) = widget.table.rows
     assert row.slices == int((written > 0).sum())
 
-    widget.controls.buttons["undo_accept"].click()  # the whole run at once
+    # correct one propagated slice: edit label 1 there, trim it, accept, re-propagate upwards
+    z = int(inside.max())
+    before = labels.data.copy()
+    widget.controls.label_spin.setValue(1)
+    viewer.dims.set_point(0, z * 3.0)
+    preview = viewer.layers["everyclick: object"].data[0].astype(bool)
+    np.testing.assert_array_equal(preview, labels.data[z] == 1)  # starts from the label
+    canvas.drag(viewer, image, (z, cy, cx + 20), (z, cy, cx + 26), canvas.RIGHT)
+    wait_idle(qtbot, widget)
+    widget.annotator.accept()
+    assert (labels.data[z] == 1).sum() < (before[z] == 1).sum()
+    changed = np.nonzero((labels.data != before).any(axis=(1, 2)))[0].tolist()
+    assert changed == [z]  # only the corrected slice
+    widget.controls.buttons["propagate_up"].click()
+    wait_idle(qtbot, widget, timeout=30_000)
+    assert "stopped (up:" in widget.controls.status_label.text()
+    widget.controls.label_spin.setValue(0)
+
+    assert len(widget.annotator.accepts) in (3, 4)  # accept, run, correction (, re-run)
+    while len(widget.annotator.accepts) > 1:  # each undo reverts one accept or one whole run
+        widget.controls.buttons["undo_accept"].click()
     assert (labels.data == 1).sum(axis=(1, 2)).nonzero()[0].tolist() == [MASS_Z]

@@ -296,8 +296,11 @@ class Annotator:
         target = self.target
         label = self.settings.edit_label or (target.selected_label if target is not None else 0)
         start = None if target is None else np.asarray(target.data[self.plane.index]) == label
-        if start is None or label <= 0 or not start.any():
-            show_warning(f"label {label} has no pixels on this slice: accept an object here first")
+        if label <= 0:
+            show_warning("nothing accepted to propagate: accept an object on this slice first")
+            return
+        if start is None or not start.any():
+            show_warning(f"label {label} has no pixels on this slice: accept it here first")
             return
         axis = self.plane.fixed[-1][0]
         self._propagation = PropagationRun(target, self.plane, axis, direction, int(label), start)

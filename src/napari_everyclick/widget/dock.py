@@ -7,7 +7,7 @@ drive both the image's contrast limits and the model input, and follow the contr
 
 from __future__ import annotations
 
-from napari.layers import Image, Labels
+from napari.layers import Image, Labels, Points
 from qtpy.QtCore import QEvent, Qt
 from qtpy.QtWidgets import QScrollArea, QSplitter, QVBoxLayout, QWidget
 
@@ -119,12 +119,15 @@ class EveryClickWidget(QWidget):
         self.viewer.dims.events.point.connect(self._slice_changed)
         bind_shortcuts([self.viewer], handlers)
 
-    def _bind_layer_keys(self) -> None:
+    def _our_layers(self) -> list:
         layers = [
             find_layer(self.viewer, name, kind)
-            for name, kind in ((CLICKS_LAYER, object), (PREVIEW_LAYER, Labels))
+            for name, kind in ((CLICKS_LAYER, Points), (PREVIEW_LAYER, Labels))
         ]
-        bind_shortcuts([lay for lay in layers if lay is not None], self.handlers())
+        return [lay for lay in layers if lay is not None]
+
+    def _bind_layer_keys(self) -> None:
+        bind_shortcuts(self._our_layers(), self.handlers())
 
     def _layer_named(self, name: str | None):
         return next((lay for lay in self.viewer.layers if lay.name == name), None)
@@ -285,7 +288,7 @@ class EveryClickWidget(QWidget):
         self.viewer.dims.events.point.disconnect(self._slice_changed)
         if self.annotator.image is not None:
             self.annotator.image.events.contrast_limits.disconnect(self._contrast_changed)
-        unbind_shortcuts([self.viewer])
+        unbind_shortcuts([self.viewer, *self._our_layers()])
         self.annotator.close()
 
     def closeEvent(self, event) -> None:
