@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 
 from napari.layers import Layer
+from qtpy.QtCore import Qt
 from qtpy.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -93,8 +94,8 @@ class ControlPanel(QWidget):
         for info in methods:
             self.method_combo.addItem(info.name)
             self.method_combo.setItemData(
-                self.method_combo.count() - 1, f"{info.kind}: {info.summary}", 3
-            )  # 3 = Qt.ToolTipRole
+                self.method_combo.count() - 1, f"{info.kind}: {info.summary}", Qt.ToolTipRole
+            )
         self.method_combo.setCurrentText(method)
         self.device_combo = QComboBox()
         self.device_combo.addItems(DEVICES)

@@ -153,8 +153,12 @@ class EveryClickWidget(QWidget):
             self.annotator.tool.set_active(True)
 
     def _target_image(self, image: Image | None) -> None:
+        previous = self.annotator.image
+        if previous is not None and previous is not image:
+            previous.events.contrast_limits.disconnect(self._contrast_changed)
         self.annotator.set_image(image)
-        if image is not None:
+        image = self.annotator.image  # None when the layer cannot be segmented (e.g. RGB)
+        if image is not None and image is not previous:
             self.controls.image_combo.setCurrentText(image.name)
             window = image.metadata.get("window")
             self._set_window(as_window(window) if window is not None else self.settings.window)
@@ -169,7 +173,7 @@ class EveryClickWidget(QWidget):
         if self._closed:
             return
         if self.annotator.image is not None and self.annotator.image not in self.viewer.layers:
-            self.annotator.set_image(None)
+            self._target_image(None)
         if self.annotator.target is not None and self.annotator.target not in self.viewer.layers:
             self.annotator.set_target(None)
         self._refresh_layer_combos()
