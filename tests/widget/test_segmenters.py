@@ -1,0 +1,69 @@
+"""Building segmenters for the widget: device only for models, Progressive Merge, the prepared
+slice cached per slice and window, and the default method."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+
+from napari_everyclick.core.windowing import Window
+from napari_everyclick.methods import MethodInfo
+from napari_everyclick.widget.segmenters import MethodChoice, SegmenterPool, default_method
+
+from .fakes import DiskLike
+
+
+@dataclasses.dataclass(frozen=True)
+class Config:
+    progressive_merge: bool = False
+
+
+class FakeModel(DiskLike):
+    def __init__(self, device: str) -> None:
+        super().__init__()
+        self.device = device
+        self.config = Config()
+        self.prepared = 0
+
+    def prepare(self, slice_hu, window):
+        self.prepared += 1
+        return super().prepare(slice_hu, window)
+
+
+def test_pool_builds_once_passes_device_to_models_only_and_sets_merge():
+    built = []
+
+    def factory(name, **options):
+        built.append((name, options))
+        return FakeModel(options["device"]) if "device" in options else DiskLike()
+
+    pool = SegmenterPool(factory, learned={"focalclick-x"})
+    flood = pool.segmenter(MethodChoice("flood", "cuda"))
+    assert pool.segmenter(MethodChoice("flood", "cuda")) is flood
+    model = pool.segmenter(MethodChoice("focalclick-x", "cpu", progressive_merge=True))
+    assert built == [("flood", {}), ("focalclick-x", {"device": "cpu"})]
+    assert model.config.progressive_merge is True
+    pool.segmenter(MethodChoice("focalclick-x", "cpu", progressive_merge=False))
+    assert model.config.progressive_merge is False
+
+
+def test_prepared_slice_is_reused_per_slice_and_window():
+    pool = SegmenterPool(lambda name, **kw: FakeModel("cpu"), learned={"m"})
+    model = pool.segmenter(MethodChoice("m"))
+    hu = np.full((16, 16), -200.0, np.float32)
+    window = Window(40.0, 400.0)
+    first = pool.prepared(model, "z1", window, lambda: hu)
+    assert pool.prepared(model, "z1", window, lambda: hu) is first
+    pool.prepared(model, "z1", Window(-600.0, 1500.0), lambda: hu)
+    pool.prepared(model, "z2", Window(-600.0, 1500.0), lambda: hu)
+    assert model.prepared == 3
+
+
+def test_default_method_prefers_focalclick_then_any_model_then_flood():
+    classical = [MethodInfo("disk", "classical", ""), MethodInfo("flood", "classical", "")]
+    assert default_method(classical) == "flood"
+    ritm = MethodInfo("ritm-a", "learned", "")
+    assert default_method([*classical, ritm]) == "ritm-a"
+    focal = MethodInfo("focalclick-b", "learned", "")
+    assert default_method([*classical, ritm, focal]) == "focalclick-b"
