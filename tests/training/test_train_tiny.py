@@ -1,0 +1,133 @@
+"""The tiny-config training run on real CT (CI's end-to-end training test): a RITM run, a
+FocalClick run started from the RITM weights, its card loaded into a working predictor, and a
+resumed run that continues from the checkpoint.
+
+The FocalClick run validates through the default CPU backend (ONNX Runtime when installed), as
+real training does; the RITM run validates with torch to save an export.
+
+The data root is a manifest in tmp_path naming two train cases and one val case of the shared
+data by absolute path (nothing is copied), so loading takes a fraction of a second.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+
+from napari_everyclick.core.clicks import Click
+from napari_everyclick.core.session import Session
+from napari_everyclick.evaluation.samples import iter_samples
+from napari_everyclick.inference import factory
+from napari_everyclick.inference.factory import segmenter_from_card
+from napari_everyclick.models.cards import read_card
+from napari_everyclick.models.refiner import Refiner
+from napari_everyclick.training.config import load_config
+from napari_everyclick.training.loop import train
+
+CONFIGS = Path(__file__).resolve().parents[2] / "configs"
+
+
+@pytest.fixture(scope="module")
+def data_root(shared_data: Path, tmp_path_factory) -> Path:
+    entries = json.loads((shared_data / "manifest.json").read_text())
+    train_cases = [e for e in entries if e["split"] == "train"][:2]
+    val_cases = [e for e in entries if e["split"] == "val"][:1]
+    root = tmp_path_factory.mktemp("data")
+    subset = [{**e, "path": str(shared_data / e["path"])} for e in train_cases + val_cases]
+    (root / "manifest.json").write_text(json.dumps(subset))
+    return root
+
+
+def write_config(folder: Path, data_root: Path, **changes) -> Path:
+    """configs/tiny.json with the brief's tiny settings and `changes` on top."""
+    config = json.loads((CONFIGS / "tiny.json").read_text())
+    config.update(
+        {
+            "out": str(folder / "runs"),
+            "max_steps": 2,
+            "val_samples": 2,
+            "val_clicks": 2,
+            "workers": 0,
+            "threads": 1,
+        }
+    )
+    config["data"] = {"root": str(data_root), "structure_prob": 0.0}
+    config["optim"] = {"batch_size": 2}
+    config["predictor"] = {"crop": {"net_size": 64}, "focus": {"refine_size": 64}}
+    config.update(changes)
+    path = folder / f"{config['name']}.json"
+    path.write_text(json.dumps(config))
+    return path
+
+
+def checkpoint_step(folder: Path) -> int:
+    return int(torch.load(folder / "checkpoint.pt", map_location="cpu", weights_only=True)["step"])
+
+
+@pytest.fixture(scope="module")
+def runs(data_root, tmp_path_factory) -> dict[str, Path]:
+    work = tmp_path_factory.mktemp("train")
+    ritm_config = write_config(work, data_root, name="tiny-ritm", kind="ritm", max_steps=1)
+    with pytest.MonkeyPatch.context() as patch:  # validate with torch: the ONNX export of
+        patch.setattr(factory, "onnx_available", lambda: False)  # every net costs seconds
+        ritm = train(load_config(ritm_config))
+    focal_config = write_config(work, data_root, name="tiny-focal")
+    printed = io.StringIO()
+    with contextlib.redirect_stdout(printed):
+        focal = train(load_config(focal_config), init_from=str(ritm / "tiny-ritm.safetensors"))
+    return {"ritm": ritm, "focal": focal, "focal_config": focal_config, "out": printed.getvalue()}
+
+
+def test_runs_write_weights_card_checkpoint_and_logs(runs):
+    for name, key, steps in (("tiny-ritm", "ritm", 1), ("tiny-focal", "focal", 2)):
+        folder = runs[key]
+        assert folder.name == name
+        for file in (
+            f"{name}.safetensors",
+            f"{name}.json",
+            "checkpoint.pt",
+            "val.csv",
+            "config.json",
+            "curves.png",
+        ):
+            assert (folder / file).is_file(), file
+        assert checkpoint_step(folder) == steps
+        card = read_card(folder / f"{name}.json")
+        assert card.kind == ("ritm" if key == "ritm" else "focalclick")
+        assert card.data["training"]["steps"] == steps
+        metrics = card.data["metrics"]["val_subset_during_training"]
+        assert 0.0 <= metrics["iou1_avg"] <= 1.0 and 0.0 <= metrics["score"] <= 1.0
+
+
+def test_card_loads_and_runs_a_click(runs, data_root):
+    card = read_card(runs["focal"] / "tiny-focal.json")
+    segmenter = segmenter_from_card(card, device="cpu", backend="torch")
+    sample = next(iter_samples([data_root], "val"))
+    session = Session(segmenter)
+    session.set_image(sample.hu, window=sample.window)
+    ys, xs = np.nonzero(sample.target)
+    mask = session.click(Click(float(np.median(ys)), float(np.median(xs)), True, 6.0))
+    assert mask.shape == sample.hu.shape and mask.dtype == bool
+
+
+def test_init_from_ritm_left_only_the_refiner(runs):
+    """The FocalClick run started from the RITM run's weights: init_from filled the whole
+    coarse network and left exactly the refiner's tensors at their initial values."""
+    refiner_tensors = len(Refiner(2, 64).state_dict())
+    assert f"tiny-ritm.safetensors ({refiner_tensors} tensors left" in runs["out"]
+
+
+def test_resume_continues_from_the_checkpoint(runs, capsys):
+    config = load_config(runs["focal_config"])
+    config.max_steps = 3
+    before = checkpoint_step(runs["focal"])
+    folder = train(config, resume=True)
+    assert folder == runs["focal"]
+    assert "resumed" in capsys.readouterr().out
+    assert checkpoint_step(folder) == before + 1 == 3
