@@ -164,7 +164,7 @@ def test_make_segmenter_unknown_name():
 
 
 def test_make_segmenter_finds_a_card_in_the_zoo(zoo, monkeypatch):
-    import napari_everyclick.models.cards as cards
+    from napari_everyclick.models import cards
 
     monkeypatch.setattr(cards, "WEIGHTS_DIR", zoo)
     segmenter = make_segmenter("ritm-test", device="cpu", backend="torch")
