@@ -130,3 +130,20 @@ def test_focalclick_refine_reads_the_coarse_logits_in_the_box():
         )
     assert torch.allclose(left["refined"], torch.full((1, 1, 16, 16), 4.0), atol=1e-4)
     assert torch.allclose(right["refined"], torch.full((1, 1, 16, 16), -4.0), atol=1e-4)
+
+
+def test_focalclick_refine_keeps_every_tensor_on_the_inputs_device():
+    """The RoI batch indices must be made on the boxes' device: on a GPU a CPU index column
+    cannot be concatenated with CUDA boxes. The meta device stands in for CUDA here."""
+    model = FocalClickNet(NetConfig(backbone="hrnet_w18_small")).eval().to("meta")
+    k = model.coarse.feature_channels
+    with torch.no_grad():
+        out = model.refine(
+            torch.zeros(2, 2, 32, 32, device="meta"),
+            torch.zeros(2, 2, 32, 32, device="meta"),
+            torch.zeros(2, 1, 64, 64, device="meta"),
+            torch.zeros(2, k, 16, 16, device="meta"),
+            torch.zeros(2, 4, device="meta"),
+        )
+    assert out["refined"].device.type == "meta"
+    assert out["refined"].shape == (2, 1, 32, 32)

@@ -37,7 +37,8 @@ class FocalClickNet(nn.Module):
         boxes: torch.Tensor,
     ) -> dict[str, torch.Tensor]:
         size = int(focus_image.shape[-1])  # a python int, also while tracing for ONNX
-        rois = torch.cat([torch.arange(len(boxes), dtype=boxes.dtype)[:, None], boxes], dim=1)
+        index = torch.arange(boxes.shape[0], dtype=boxes.dtype, device=boxes.device)
+        rois = torch.cat([index[:, None], boxes], dim=1)
         coarse_crop = roi_align(
             coarse_logits, rois, output_size=size, spatial_scale=1.0, aligned=True
         )
