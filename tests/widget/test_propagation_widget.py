@@ -17,7 +17,8 @@ def test_propagate_through_the_lesion_with_flood(phantom_viewer, dock_with, qtbo
     viewer, image = phantom_viewer, phantom_viewer.layers["CT phantom"]
     truth = PHANTOM.labels == MASS.label
     cy, cx = MASS.center[1], MASS.center[2]
-    canvas.drag(viewer, image, (MASS_Z, cy, cx), (MASS_Z, cy, cx + 25))
+    radius = 0.5 * (MASS.semi_axes[1] + MASS.semi_axes[2])  # drag to the lesion's edge
+    canvas.drag(viewer, image, (MASS_Z, cy, cx), (MASS_Z, cy, cx + radius))
     wait_idle(qtbot, widget, timeout=30_000)
     widget.annotator.accept()
     labels = viewer.layers["CT phantom lesions"]
@@ -27,7 +28,7 @@ def test_propagate_through_the_lesion_with_flood(phantom_viewer, dock_with, qtbo
     wait_idle(qtbot, widget, timeout=60_000)
     areas = truth.sum(axis=(1, 2))
     written = (labels.data == 1).sum(axis=(1, 2))
-    inside = np.nonzero(areas >= 0.25 * areas.max())[0]
+    inside = np.nonzero(areas >= 0.5 * areas.max())[0]  # not the ellipsoid's thin tips
     for z in inside:
         assert iou(labels.data[z] == 1, truth[z]) >= 0.7, f"slice {z}"
     assert not written[areas == 0].any()  # stopped outside the lesion

@@ -2,10 +2,8 @@
 
 The object on slice z seeds slice z +/- 1 with one positive dynamic disk derived from its mask,
 the disk a user would drag over it: centred at the mask's innermost pixel (the maximum of its
-distance transform), with SEED_RADIUS_FACTOR x the robot clicker's "avg" radius (the mean of the
-largest inscribed and the smallest enclosing circle's radii; a little smaller, since lesions
-shrink towards their ends; 0.9 did best among 0.8-1.0 with flood on the phantom and on the real
-val cases). With `use_previous`, the mask is also given to the
+distance transform), with the robot clicker's "avg" radius: the mean of the largest inscribed
+and the smallest enclosing circle's radii (the thesis's evaluation disk). With `use_previous`, the mask is also given to the
 method as the previous prediction: learned models take it as their prior; classical methods
 treat `previous` as the object being edited (a positive click adds to it), so for them it is
 left out and the disk alone seeds the slice. The method's answer is accepted unless a stop rule
@@ -40,7 +38,6 @@ from .segmenter import Prediction, Segmenter
 from .windowing import Window
 
 MIN_SEED_RADIUS_PX = 1.0
-SEED_RADIUS_FACTOR = 0.9
 IQR_TO_SIGMA = 1.349
 
 
@@ -75,8 +72,8 @@ def seed_click(mask: np.ndarray) -> Click | None:
     """The positive disk derived from a bool (H, W) mask, or None for an empty mask.
 
     Centre: the innermost pixel (first maximum of the distance transform, raster order).
-    Radius: SEED_RADIUS_FACTOR x the mean of the inscribed radius there and the radius of the
-    circle enclosing the largest component (pixels), at least MIN_SEED_RADIUS_PX.
+    Radius: the mean of the inscribed radius there and the radius of the circle enclosing the
+    largest component (pixels), at least MIN_SEED_RADIUS_PX.
     """
     mask = np.asarray(mask, dtype=bool)
     dist = padded_distance(mask)
@@ -84,7 +81,7 @@ def seed_click(mask: np.ndarray) -> Click | None:
     if inner <= 0.0:
         return None
     y, x = divmod(int(np.argmax(dist)), dist.shape[1])
-    radius = SEED_RADIUS_FACTOR * 0.5 * (inner + enclosing_radius(largest_component(mask)))
+    radius = 0.5 * (inner + enclosing_radius(largest_component(mask)))
     return Click(float(y), float(x), True, max(radius, MIN_SEED_RADIUS_PX))
 
 
