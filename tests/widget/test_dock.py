@@ -39,12 +39,14 @@ def press_key(provider, key: str):
     return result
 
 
-def test_docked_through_the_manifest_the_tool_is_on_at_once(phantom_viewer, qtbot):
+def test_docked_through_the_manifest_the_tool_is_on_at_once(phantom_viewer, qtbot, monkeypatch):
+    torch_before = "torch" in sys.modules
     viewer = phantom_viewer
     data, meta, _ = phantom_layers()[1]
     viewer.add_labels(data, **meta)  # the truth, selected: not the image
     _, widget = viewer.window.add_plugin_dock_widget("napari-everyclick", "Every Click")
     assert isinstance(widget, EveryClickWidget)
+    assert torch_before or "torch" not in sys.modules  # models load torch when first used
     image = viewer.layers["CT phantom"]
     assert widget.annotator.image is image
     assert widget.annotator.tool.active and widget.controls.tool_button.isChecked()
@@ -91,19 +93,7 @@ def test_docked_through_the_manifest_the_tool_is_on_at_once(phantom_viewer, qtbo
     names = [layer.name for layer in viewer.layers]
     assert names.count(CLICKS_LAYER) == 1 and names.count(PREVIEW_LAYER) == 1
 
-    # closing the dock hands keys and mouse back
-    viewer.window.remove_dock_widget(widget)
-    assert not widget.annotator.tool.active and viewer.camera.mouse_pan
-    assert coerce_keybinding(SHORTCUTS["accept"].key) not in viewer.keymap
-    assert coerce_keybinding(SHORTCUTS["accept"].key) not in viewer.layers[CLICKS_LAYER].keymap
-
-
-def test_window_controls_drive_contrast_and_follow_it(phantom_viewer, monkeypatch):
-    torch_before = "torch" in sys.modules
-    widget = EveryClickWidget(phantom_viewer)
-    phantom_viewer.window.add_dock_widget(widget)
-    assert torch_before or "torch" not in sys.modules  # models load torch when first used
-    image = phantom_viewer.layers["CT phantom"]
+    # the window controls drive the contrast limits and follow the contrast slider
     widget.controls.preset_combo.setCurrentText("lung")
     assert tuple(image.contrast_limits) == (-900.0, 600.0)
     assert widget.settings.window == (-150.0, 1500.0)
@@ -112,12 +102,18 @@ def test_window_controls_drive_contrast_and_follow_it(phantom_viewer, monkeypatc
     assert widget.controls.preset_combo.currentText() == "soft tissue"
 
     # a picture is not a CT: a warning, and the tool keeps no target
-    phantom_viewer.add_image(np.zeros((8, 8, 3), np.uint8), name="photo", rgb=True)
+    viewer.add_image(np.zeros((8, 8, 3), np.uint8), name="photo", rgb=True)
     shown = []
     monkeypatch.setattr("napari_everyclick.widget.annotator.show_warning", shown.append)
     widget.controls.image_combo.setCurrentText("photo")
     assert widget.annotator.image is None
     assert "grey" in shown[0] and "RGB" in shown[0]
+
+    # closing the dock hands keys and mouse back
+    viewer.window.remove_dock_widget(widget)
+    assert not widget.annotator.tool.active and viewer.camera.mouse_pan
+    assert coerce_keybinding(SHORTCUTS["accept"].key) not in viewer.keymap
+    assert coerce_keybinding(SHORTCUTS["accept"].key) not in viewer.layers[CLICKS_LAYER].keymap
 
 
 def test_sample_data():

@@ -59,11 +59,15 @@ def test_drag_draws_a_live_disk_then_a_click_of_the_dragged_radius(phantom_viewe
     assert len(widget.annotator.editor.clicks) == 2
 
 
-def test_negative_click_right_button_or_ctrl_shrinks_the_mask(phantom_viewer, widget, qtbot):
+def test_negative_disks_shrink_the_mask_and_undo_restores_each_mask_exactly(
+    phantom_viewer, widget, qtbot
+):
     viewer, image = phantom_viewer, phantom_viewer.layers["CT phantom"]
     cy, cx = MASS.center[1], MASS.center[2]
     canvas.drag(viewer, image, (MASS_Z, cy, cx), (MASS_Z, cy, cx + 25))
     wait_idle(qtbot, widget)
+    masks = [preview_mask(viewer, widget).copy()]
+    # right button, then Ctrl + left button (trackpads): both negative
     for dx, button, modifiers in ((15, canvas.RIGHT, ()), (-15, canvas.LEFT, ("Control",))):
         before = preview_mask(viewer, widget).sum()
         start, end = (MASS_Z, cy, cx + dx), (MASS_Z, cy, cx + dx + 4)
@@ -74,6 +78,17 @@ def test_negative_click_right_button_or_ctrl_shrinks_the_mask(phantom_viewer, wi
         assert not after[round(cy), round(cx + dx)]
         assert not widget.annotator.editor.clicks[-1].positive
         assert viewer.layers[CLICKS_LAYER].border_color[-1][0] > 0.9  # red: negative
+        masks.append(after.copy())
+    canvas.drag(viewer, image, (MASS_Z, cy - 15, cx - 20), (MASS_Z, cy - 15, cx - 14))
+    wait_idle(qtbot, widget)
+    for expected in reversed(masks):
+        widget.controls.buttons["undo"].click()
+        wait_idle(qtbot, widget)
+        np.testing.assert_array_equal(preview_mask(viewer, widget), expected)
+    assert viewer.layers[CLICKS_LAYER].data.shape[0] == 1
+    widget.controls.buttons["reset"].click()
+    assert preview_mask(viewer, widget).sum() == 0
+    assert viewer.layers[CLICKS_LAYER].data.shape[0] == 0
 
 
 def test_accept_writes_a_new_id_and_never_touches_other_ids(
@@ -112,30 +127,6 @@ def test_accept_writes_a_new_id_and_never_touches_other_ids(
     assert "everyclick: RECIST axes" not in [layer.name for layer in viewer.layers]
     widget.controls.buttons["undo_accept"].click()
     np.testing.assert_array_equal(labels.data, original)
-
-
-def test_undo_click_restores_each_previous_mask_exactly(phantom_viewer, widget, qtbot):
-    viewer, image = phantom_viewer, phantom_viewer.layers["CT phantom"]
-    cy, cx = MASS.center[1], MASS.center[2]
-    gestures = [
-        ((cy, cx), (cy, cx + 10), canvas.LEFT),
-        ((cy + 20, cx), (cy + 20, cx + 8), canvas.LEFT),
-        ((cy, cx + 5), (cy, cx + 9), canvas.RIGHT),
-        ((cy - 15, cx - 20), (cy - 15, cx - 14), canvas.LEFT),
-    ]
-    masks = []
-    for start, end, button in gestures:
-        canvas.drag(viewer, image, (MASS_Z, *start), (MASS_Z, *end), button)
-        wait_idle(qtbot, widget)
-        masks.append(preview_mask(viewer, widget).copy())
-    for expected in reversed(masks[:-1]):
-        widget.controls.buttons["undo"].click()
-        wait_idle(qtbot, widget)
-        np.testing.assert_array_equal(preview_mask(viewer, widget), expected)
-    assert viewer.layers[CLICKS_LAYER].data.shape[0] == 1
-    widget.controls.buttons["reset"].click()
-    assert preview_mask(viewer, widget).sum() == 0
-    assert viewer.layers[CLICKS_LAYER].data.shape[0] == 0
 
 
 def test_each_slice_has_its_own_object_and_accepts_go_to_one_new_layer(
