@@ -27,6 +27,7 @@ def test_evaluate_disk_writes_report_and_curve(case_path, tmp_path, capsys):
     assert code == 0
     report = json.loads((out / "report.json").read_text())
     assert report["method"] == "disk" and report["n_samples"] == 3 and report["device"] is None
+    assert report["git_dirty"] in (True, False, None) and report["package_version"]
     assert (out / "iou_curve.png").stat().st_size > 0
     assert "IoU@1" in capsys.readouterr().out
     assert main(["plot", str(out / "report.json"), "--out", str(tmp_path / "c.png")]) == 0

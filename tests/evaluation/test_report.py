@@ -32,6 +32,7 @@ CONTEXT = {
     "device": None,
     "package_version": "0.1.0",
     "git_commit": None,
+    "git_dirty": None,
     "wall_time_s": 1.5,
     "date": "2024-01-01T00:00:00+00:00",
 }
@@ -60,6 +61,7 @@ def test_report_json_keys_and_types(report, tmp_path):
         "largest_slice",
         "package_version",
         "git_commit",
+        "git_dirty",
         "wall_time_s",
         "date",
     ):

@@ -99,7 +99,8 @@ class EvaluationResult:
 @dataclass(frozen=True)
 class Report:
     """The content of report.json: the summary figures flat at top level, the run's context
-    (data paths, split, package version, git commit, wall time in s, UTC date) and the rows."""
+    (data paths, split, package version, git commit and whether the package source differed
+    from it, wall time in s, UTC date) and the rows."""
 
     method: str
     radius: str
@@ -117,6 +118,7 @@ class Report:
     device: str | None
     package_version: str
     git_commit: str | None
+    git_dirty: bool | None
     wall_time_s: float
     date: str
     samples: list[SampleResult] = field(default_factory=list)

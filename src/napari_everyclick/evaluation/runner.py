@@ -130,20 +130,29 @@ def load_samples(
     return samples
 
 
-def git_commit() -> str | None:
-    """The commit of the package's source tree, or None outside a git checkout."""
+PACKAGE_DIR = Path(__file__).resolve().parent.parent
+
+
+def _git(*args: str) -> str | None:
+    """Output of a git command run in the package's source folder; None if git fails."""
     try:
         out = subprocess.run(
-            ["git", "rev-parse", "HEAD"],
-            check=False,
-            cwd=Path(__file__).resolve().parent,
-            capture_output=True,
-            text=True,
-            timeout=10,
+            ["git", *args], check=False, cwd=PACKAGE_DIR, capture_output=True, text=True, timeout=10
         )
     except (OSError, subprocess.SubprocessError):
         return None
-    return (out.stdout.strip() or None) if out.returncode == 0 else None
+    return out.stdout if out.returncode == 0 else None
+
+
+def git_state() -> tuple[str | None, bool | None]:
+    """(commit, dirty) of the package's source: dirty when its files differ from the commit
+    (edited or untracked), so the figures may not be reproducible from the commit alone.
+    (None, None) outside a git checkout."""
+    commit = _git("rev-parse", "HEAD")
+    if not commit:
+        return None, None
+    status = _git("status", "--porcelain", "--", ".")
+    return commit.strip(), None if status is None else bool(status.strip())
 
 
 def run_evaluation(
@@ -168,6 +177,7 @@ def run_evaluation(
     segmenter = build_segmenter(method, device)
     samples = load_samples(data, split, largest_slice, limit)
     result = evaluate_segmenter(segmenter, samples, clicks, radius)
+    commit, dirty = git_state()
     report = Report.from_result(
         result,
         method=method,
@@ -178,7 +188,8 @@ def run_evaluation(
         limit=limit,
         device=None if is_classical(method) else device,
         package_version=__version__,
-        git_commit=git_commit(),
+        git_commit=commit,
+        git_dirty=dirty,
         wall_time_s=round(time.perf_counter() - start, 3),
         date=datetime.now(timezone.utc).isoformat(timespec="seconds"),
     )
