@@ -1,0 +1,106 @@
+"""Training views and one training step on a synthetic slice store (no real data needed): every
+crop strategy yields views of the right sizes whose first click lies on the object, and one step
+of each model kind gives a finite loss whose gradient reaches the guidance, head and refiner."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+
+from napari_everyclick.core.windowing import Window
+from napari_everyclick.models.build import build_model, net_config
+from napari_everyclick.training.config import AugmentConfig, ClickConfig, TrainConfig
+from napari_everyclick.training.data import SliceStore, View, ViewSampler
+from napari_everyclick.training.steps import train_step
+
+SIZE = 32
+SHAPE = (96, 120)
+
+
+@pytest.fixture(scope="module")
+def store() -> SliceStore:
+    """Four slices, each with one round +60 HU lesion of radius 6..18 px over noisy fat."""
+    rng = np.random.default_rng(0)
+    yy, xx = np.mgrid[: SHAPE[0], : SHAPE[1]]
+    hu, lesions = [], []
+    for i in range(4):
+        mask = (yy - 40 - 5 * i) ** 2 + (xx - 50 - 3 * i) ** 2 <= (6 + 4 * i) ** 2
+        hu.append((rng.normal(-100, 15, SHAPE) + 160 * mask).astype(np.int16))
+        lesions.append(mask.astype(np.uint8))
+    return SliceStore(hu, lesions, [Window(40.0, 400.0)] * 4, ["synthetic"] * 4)
+
+
+def config(**changes) -> TrainConfig:
+    base = {
+        "name": "unit",
+        "architecture": {"backbone": "hrnet_w18_small"},
+        "predictor": {"crop": {"net_size": SIZE}, "focus": {"refine_size": SIZE}},
+    }
+    return TrainConfig(**{**base, **changes})
+
+
+@pytest.mark.parametrize("strategy", ["click", "ritm", "focalclick", "optimal"])
+def test_views_of_every_crop_strategy(store, strategy):
+    sampler = ViewSampler(config(augment=AugmentConfig(crop_strategy=strategy)), store, [])
+    rng = np.random.default_rng(1)
+    for _ in range(25):
+        view = sampler.sample(rng)
+        assert view.image.shape == (2, SIZE, SIZE) and view.image.dtype == np.float32
+        assert view.image_hi.shape == (2, 2 * SIZE, 2 * SIZE)
+        assert view.target.shape == (SIZE, SIZE) and view.target.dtype == bool
+        assert view.target_hi.shape == (2 * SIZE, 2 * SIZE)
+        assert view.image.min() >= -1.0 - 1e-5 and view.image.max() <= 1.0 + 1e-5
+        assert view.target.any() and view.target_hi.any()
+        click = view.first_click
+        assert click.positive and click.radius > 0
+        y, x = round(click.y), round(click.x)
+        assert 0 <= y < SIZE and 0 <= x < SIZE and view.target[y, x]
+        # the hi-res target is the same object at twice the size
+        small = view.target_hi.reshape(SIZE, 2, SIZE, 2).mean(axis=(1, 3)) > 0.5
+        assert (small ^ view.target).mean() < 0.05
+        assert view.static_radius > 0
+
+
+def test_lesion_objects_keep_only_large_enough_lesions(store):
+    assert store.lesion_objects() == [(0, 1), (1, 1), (2, 1), (3, 1)]
+    tiny = SliceStore(
+        [np.zeros(SHAPE, np.int16)], [np.zeros(SHAPE, np.uint8)], [Window(40, 400)], ["t"]
+    )
+    tiny.lesions[0][5:8, 5:8] = 1  # 9 px: below the 16 px minimum
+    assert tiny.lesion_objects() == []
+
+
+def views(store: SliceStore, cfg: TrainConfig, n: int = 2) -> list[View]:
+    rng = np.random.default_rng(2)
+    sampler = ViewSampler(cfg, store, [])
+    return [sampler.sample(rng) for _ in range(n)]
+
+
+@pytest.mark.parametrize("kind", ["ritm", "focalclick"])
+@pytest.mark.parametrize("sampler", ["iterative", "multipoint"])
+def test_one_training_step(store, kind, sampler):
+    cfg = config(kind=kind, clicks=ClickConfig(sampler=sampler, static_prob=0.5, max_clicks=3))
+    torch.manual_seed(0)
+    model = build_model(kind, net_config(cfg.architecture)).train()
+    result = train_step(
+        model, views(store, cfg), cfg, np.random.default_rng(3), torch.device("cpu")
+    )
+    assert torch.isfinite(result.loss) and result.loss.item() > 0
+    expected = {"main", "aux", "clicks", "loss"}
+    if kind == "focalclick":
+        expected |= {"refine", "boundary"}
+    assert set(result.parts) == expected
+    assert result.parts["loss"] == pytest.approx(result.loss.item())
+    assert 1 <= result.parts["clicks"]
+    assert model.training  # simulated clicks ran in eval mode, then switched back
+    result.loss.backward()
+    coarse = model.coarse if kind == "focalclick" else model
+    for part in (coarse.guidance, coarse.head.cls_head, coarse.backbone.conv1):
+        grads = [p.grad for p in part.parameters()]
+        assert all(g is not None for g in grads)
+        assert any(g.abs().sum() > 0 for g in grads)
+    if kind == "focalclick":
+        grads = [p.grad for p in model.refiner.parameters()]
+        assert all(g is not None and torch.isfinite(g).all() for g in grads)
+        assert model.refiner.refine_pred.weight.grad.abs().sum() > 0
