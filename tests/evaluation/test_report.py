@@ -115,3 +115,10 @@ def test_plot_reports_writes_a_png(report, tmp_path):
     out = tmp_path / "plots" / "curves.png"
     plot_reports([a, b], out)
     assert out.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_reports_without_git_dirty_still_load(report, tmp_path):
+    data = report.to_dict()
+    del data["git_dirty"]
+    (tmp_path / "old.json").write_text(json.dumps(data))
+    assert load_report(tmp_path / "old.json").git_dirty is None

@@ -118,9 +118,9 @@ class Report:
     device: str | None
     package_version: str
     git_commit: str | None
-    git_dirty: bool | None
     wall_time_s: float
     date: str
+    git_dirty: bool | None = None  # absent from reports written before it was recorded
     samples: list[SampleResult] = field(default_factory=list)
 
     @classmethod
