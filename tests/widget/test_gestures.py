@@ -150,6 +150,7 @@ def test_each_slice_has_its_own_object_and_accepts_go_to_one_new_layer(
     widget.annotator.accept()
     made = [lay for lay in viewer.layers if lay.name == "CT phantom lesions"]
     assert len(made) == 1
+    assert widget.controls.labels_combo.currentText() == "CT phantom lesions"
     labels = made[0]
     assert labels.data.shape == image.data.shape
     np.testing.assert_allclose(labels.scale, image.scale)

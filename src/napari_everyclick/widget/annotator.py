@@ -83,7 +83,9 @@ class Annotator:
     """Clicks, objects, predictions, accepts and propagation on one napari viewer.
 
     on_status(text): the status line. on_busy(bool): the busy indicator. on_measurements(rows):
-    the measurement table. pool: builds segmenters (tests pass one with a fake factory).
+    the measurement table. on_tool(active): the tool switched. on_target(labels): the target
+    labels layer changed (e.g. made at the first accept). pool: builds segmenters (tests pass
+    one with a fake factory).
     """
 
     def __init__(
@@ -95,11 +97,13 @@ class Annotator:
         on_busy: Callable[[bool], None] = lambda busy: None,
         on_measurements: Callable[[list[LesionMeasurement]], None] = lambda rows: None,
         on_tool: Callable[[bool], None] = lambda active: None,
+        on_target: Callable[[Labels | None], None] = lambda labels: None,
     ) -> None:
         self.viewer = viewer
         self.settings = settings
         self.pool = pool
         self._on_status = on_status
+        self._on_target = on_target
         self.image: Image | None = None
         self.target: Labels | None = None
         self.plane: Plane | None = None
@@ -139,6 +143,7 @@ class Annotator:
             )
             image = None
         self._drop_objects()
+        self._propagation = None  # a request made on the previous image
         self.image = image
         self.pool.forget_slices()
         if image is None:
@@ -148,6 +153,7 @@ class Annotator:
         ensure_preview_layer(self.viewer, image)
         if self.target is not None and self.target.data.shape != image.data.shape:
             self.target = None
+            self._on_target(None)
         self.plane = None
         self._on_dims()
         self.refresh_measurements()
@@ -167,6 +173,7 @@ class Annotator:
         if labels is self.target:
             return
         self.target = labels
+        self._on_target(labels)
         self._reset_edit_initials()
         self.refresh_measurements()
 
@@ -175,6 +182,7 @@ class Annotator:
         if self.target is None or self.target not in self.viewer.layers:
             assert self.image is not None
             self.target = create_target_labels(self.viewer, self.image)
+            self._on_target(self.target)
             self.refresh_measurements()
         return self.target
 

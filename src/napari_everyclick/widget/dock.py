@@ -51,6 +51,7 @@ class EveryClickWidget(QWidget):
             on_busy=self.controls.busy_bar.setVisible,
             on_measurements=self.table.show_rows,
             on_tool=self._tool_changed,
+            on_target=self._target_changed,
         )
         self._closed = False
         self._syncing_window = False
@@ -269,6 +270,9 @@ class EveryClickWidget(QWidget):
     def _slice_changed(self, event=None) -> None:
         plane = self.annotator.plane
         self.table.set_current_slice(None if plane is None else plane.z)
+
+    def _target_changed(self, labels: Labels | None) -> None:
+        self.controls.labels_combo.set_layers(self._labels(), keep=labels)
 
     def _tool_changed(self, active: bool) -> None:
         button = self.controls.tool_button
