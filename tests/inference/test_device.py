@@ -61,3 +61,20 @@ def test_predictors_refuse_an_unavailable_device():
         random_segmenter("ritm", device="cuda", backend="torch")
     with pytest.raises(DeviceError):
         make_predictor("x", "ritm", HRNetOCR(), PredictorConfig(), device="tpu", backend="torch")
+
+
+def test_malformed_cuda_name_is_unknown_even_with_cuda(monkeypatch):
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: True)
+    monkeypatch.setattr(torch.cuda, "device_count", lambda: 1)
+    for name in ("cuda:x", "cuda:", "cuda:-1", "cuda:0:1"):
+        with pytest.raises(DeviceError, match="unknown device"):
+            resolve_device(name)
+
+
+def test_cuda_index_beyond_the_devices_is_a_device_error(monkeypatch):
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: True)
+    monkeypatch.setattr(torch.cuda, "device_count", lambda: 2)
+    assert resolve_device("cuda:1") == torch.device("cuda:1")
+    with pytest.raises(DeviceError, match="2 CUDA devices") as err:
+        resolve_device("cuda:2")
+    assert "'cuda:2'" in str(err.value)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import torch
 
 from ..core.errors import DeviceError
@@ -11,7 +13,7 @@ DEVICES = ("auto", "cpu", "cuda", "mps")
 
 def resolve_device(name: str = "auto") -> torch.device:
     """The torch device for `name`; raise DeviceError when it is not available here."""
-    if name not in DEVICES and not name.startswith("cuda:"):
+    if name not in DEVICES and not re.fullmatch(r"cuda:\d+", name):
         raise DeviceError(f"unknown device {name!r}; choose one of {', '.join(DEVICES)}")
     mps = getattr(torch.backends, "mps", None)
     has_mps = bool(mps is not None and mps.is_available())
@@ -23,6 +25,12 @@ def resolve_device(name: str = "auto") -> torch.device:
         raise DeviceError(
             f"device {name!r} was requested but CUDA is not available on this machine "
             "(no NVIDIA GPU or a CPU-only torch build); use 'auto' or 'cpu'"
+        )
+    if name.startswith("cuda:") and int(name[5:]) >= torch.cuda.device_count():
+        count = torch.cuda.device_count()
+        raise DeviceError(
+            f"device {name!r} was requested but this machine has {count} CUDA devices "
+            f"(cuda:0..cuda:{count - 1}); use 'cuda' for the first"
         )
     if name == "mps" and not has_mps:
         raise DeviceError("device 'mps' was requested but Apple MPS is not available; use 'cpu'")
