@@ -17,6 +17,9 @@ from ..core.errors import EveryClickError
 from ..core.metrics import NOC_THRESHOLDS
 from .report import Report, load_report
 
+RADIUS_STYLES: dict[str, str] = {"avg": "-", "static": "--", "tight": ":", "enclosing": "-."}
+"""Line style per radius strategy; the colour is per method, so variants of one method match."""
+
 
 def curve_label(report: Report) -> str:
     """The legend entry of a report: method, radius strategy and sample count."""
@@ -30,8 +33,16 @@ def plot_curves(reports: Sequence[Report], out: str | Path) -> Path:
     fig = Figure(figsize=(6.4, 4.4), dpi=120)
     FigureCanvasAgg(fig)
     ax = fig.add_subplot()
+    methods = list(dict.fromkeys(r.method for r in reports))
     for report in reports:
-        ax.plot(range(1, report.clicks + 1), report.iou_at, marker=".", label=curve_label(report))
+        ax.plot(
+            range(1, report.clicks + 1),
+            report.iou_at,
+            marker=".",
+            color=f"C{methods.index(report.method) % 10}",
+            linestyle=RADIUS_STYLES.get(report.radius, "-"),
+            label=curve_label(report),
+        )
     for t in NOC_THRESHOLDS:
         ax.axhline(t, color="0.8", linewidth=0.8, linestyle="--", zorder=0)
     ax.set_xlabel("clicks")
