@@ -9,7 +9,12 @@ import numpy as np
 
 from napari_everyclick.core.windowing import Window
 from napari_everyclick.methods import MethodInfo
-from napari_everyclick.widget.segmenters import MethodChoice, SegmenterPool, default_method
+from napari_everyclick.widget.segmenters import (
+    MethodChoice,
+    SegmenterPool,
+    default_method,
+    device_of,
+)
 
 from .fakes import DiskLike
 
@@ -67,3 +72,15 @@ def test_default_method_prefers_focalclick_then_any_model_then_flood():
     assert default_method([*classical, ritm]) == "ritm-a"
     focal = MethodInfo("focalclick-b", "learned", "")
     assert default_method([*classical, ritm, focal]) == "focalclick-b"
+
+
+def test_device_of_a_classical_method_a_model_and_a_predictor_with_a_runner():
+    class Runner:
+        device = "cuda"
+
+    class Predictor(DiskLike):
+        runner = Runner()
+
+    assert device_of(DiskLike()) == "cpu"
+    assert device_of(FakeModel("cuda:0")) == "cuda:0"
+    assert device_of(Predictor()) == "cuda"

@@ -125,5 +125,9 @@ def _set_progressive_merge(segmenter: Segmenter, on: bool) -> None:
 
 
 def device_of(segmenter: Segmenter) -> str:
-    """The device a segmenter runs on ("cpu" for classical methods)."""
-    return str(getattr(segmenter, "device", "cpu"))
+    """The device a segmenter runs on: its `device`, else its runner's (the learned
+    predictors), else "cpu" (classical methods)."""
+    device = getattr(segmenter, "device", None)
+    if device is None:
+        device = getattr(getattr(segmenter, "runner", None), "device", "cpu")
+    return str(device)
