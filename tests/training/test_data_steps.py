@@ -104,3 +104,27 @@ def test_one_training_step(store, kind, sampler):
         grads = [p.grad for p in model.refiner.parameters()]
         assert all(g is not None and torch.isfinite(g).all() for g in grads)
         assert model.refiner.refine_pred.weight.grad.abs().sum() > 0
+
+
+@pytest.mark.parametrize("strategy", ["click", "ritm", "focalclick", "optimal"])
+def test_static_views_click_with_the_views_static_radius(store, strategy):
+    """A static sample's clicks all carry one radius: the first click's equals the radius the
+    later simulated clicks get (the static radius scaled into the crop)."""
+    cfg = config(augment=AugmentConfig(crop_strategy=strategy), clicks=ClickConfig(static_prob=1.0))
+    sampler = ViewSampler(cfg, store, [])
+    rng = np.random.default_rng(4)
+    for _ in range(20):
+        view = sampler.sample(rng)
+        assert view.static
+        assert view.first_click.radius == pytest.approx(view.static_radius, rel=1e-6)
+
+
+def test_optimal_crop_bounds_by_hand():
+    """Spec 4.4: a = mean of (w/W + h/H)/2; bounds 4 round(0.5 a, 3) and 4 round(1.5 a, 3)."""
+    from napari_everyclick.core.geometry import Box
+    from napari_everyclick.training.augment import optimal_crop_bounds
+
+    low, high = optimal_crop_bounds([Box(0, 0, 16, 16), Box(0, 0, 18, 16)], [(512, 512)] * 2)
+    a = (16 / 512 + (16 / 512 + 18 / 512) / 2) / 2
+    assert (low, high) == pytest.approx((4 * round(0.5 * a, 3), 4 * round(1.5 * a, 3)))
+    assert (low, high) == pytest.approx((0.064, 0.192))

@@ -138,6 +138,9 @@ class ViewSampler:
         image = coarse.crop(channels, PAD_VALUE)
         view_target = coarse.crop(target.astype(np.float32)) > 0.5
         first_crop = coarse.click_to_crop(first)
+        # a plain click in crop pixels; the radius scales by the mean axis factor, as
+        # click_to_crop scales every click, so all static clicks of a sample share one radius
+        static_radius = self.crop.static_radius * float(np.mean(coarse.scale))
         if aug.crop_strategy != "click" or not view_target.any():
             # the thesis strategies click after cropping, on what the crop shows
             if not view_target.any():
@@ -145,7 +148,7 @@ class ViewSampler:
             crop_clicker = RobotClicker(
                 view_target,
                 radius=radius,
-                static_radius=self.crop.static_radius * coarse.scale[0],
+                static_radius=static_radius,
                 rng=rng,
                 spread=clicks_cfg.spread,
                 placement=placement,
@@ -158,7 +161,7 @@ class ViewSampler:
             target_hi=fine.crop(target.astype(np.float32)) > 0.5,
             first_click=first_crop,
             static=static,
-            static_radius=self.crop.static_radius * float(np.mean(coarse.scale)),
+            static_radius=static_radius,
         )
 
 
