@@ -74,6 +74,7 @@ class OnnxRunner:
         refine_size: int | None = None,
         threads: int | None = None,
     ) -> None:
+        self.device_name = "cpu (ONNX Runtime)"
         model = model.float().eval().to(memory_format=torch.contiguous_format)
         threads = threads or os.cpu_count() or 1
         channels = model.config.in_chans

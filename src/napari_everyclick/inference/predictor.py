@@ -62,6 +62,11 @@ class ClickPredictor:
         self.runner = runner
         self.config = config
 
+    @property
+    def device(self) -> str:
+        """Where the network runs, for display (e.g. "cpu (ONNX Runtime)", "cuda")."""
+        return self.runner.device_name
+
     def prepare(self, slice_hu: np.ndarray, window: Window) -> PreparedSlice:
         return PreparedSlice(
             hu=slice_hu,

@@ -15,6 +15,7 @@ class TorchRunner:
 
     def __init__(self, model: nn.Module, device: torch.device) -> None:
         self.device = device
+        self.device_name = str(device)
         self.model = model.to(device).eval()
         if device.type == "cpu":
             self.model = self.model.to(memory_format=torch.channels_last)
