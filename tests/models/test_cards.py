@@ -170,3 +170,10 @@ def test_make_segmenter_finds_a_card_in_the_zoo(zoo, monkeypatch):
     segmenter = make_segmenter("ritm-test", device="cpu", backend="torch")
     assert segmenter.name == "ritm-test"
     assert segmenter.config.crop.net_size == 64
+
+
+def test_card_records_the_commit(zoo):
+    card = read_card(zoo / "ritm-test.json")
+    commit = card.data["commit"]
+    assert commit is None or (len(commit) == 40 and int(commit, 16) >= 0)
+    assert card.data["written"] and card.data["static_click_share"] == 0.4

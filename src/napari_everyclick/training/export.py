@@ -12,7 +12,7 @@ from typing import Any
 from torch import nn
 
 from ..core.errors import WeightsError
-from ..evaluation.runner import git_commit
+from ..evaluation.runner import git_state
 from ..inference.inputs import CHANNELS
 from ..models.weights import read_state, save_weights
 
@@ -67,7 +67,7 @@ def write_model(
         "metrics": metrics,
         "written": datetime.now(timezone.utc).isoformat(timespec="seconds"),
         "command": " ".join(sys.argv),
-        "commit": git_commit(),
+        "commit": git_state()[0],
     }
     path = folder / f"{name}.json"
     tmp = path.with_suffix(".json.tmp")
