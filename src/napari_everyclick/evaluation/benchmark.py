@@ -21,16 +21,22 @@ from ..core.clicker import RobotClicker
 from ..core.errors import EveryClickError
 from ..core.session import Session
 from ..core.windowing import Window
-from .runner import git_commit, is_classical
+from .runner import git_state, is_classical
 from .samples import case_files, case_samples
 
 AIR_HU = -1000.0
 DEFAULT_DATA = Path("../shared/data")
 
 
-def benchmark_slice(size: int, data: Sequence[str] | None) -> tuple[np.ndarray, np.ndarray, Window, str]:
+def benchmark_slice(
+    size: int, data: Sequence[str] | None
+) -> tuple[np.ndarray, np.ndarray, Window, str]:
     """(slice HU (size, size), lesion mask, window, description) for the benchmark."""
-    paths = list(data) if data else ([DEFAULT_DATA] if (DEFAULT_DATA / "manifest.json").is_file() else [])
+    paths = (
+        list(data)
+        if data
+        else ([DEFAULT_DATA] if (DEFAULT_DATA / "manifest.json").is_file() else [])
+    )
     if paths:
         files = case_files(paths, "val" if any(Path(p).is_dir() for p in paths) else None)
         if not files:
@@ -118,7 +124,7 @@ def run_benchmark(
         "set_image_ms_median": float(np.median(prepare_ms[1:])),
         "machine": {"cpu_count": __import__("os").cpu_count(), "platform": platform.platform()},
         "threads": _torch_threads(),
-        "commit": git_commit(),
+        "commit": git_state()[0],
     }
     Path(out).parent.mkdir(parents=True, exist_ok=True)
     Path(out).write_text(json.dumps(report, indent=1))
