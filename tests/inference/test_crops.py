@@ -189,3 +189,19 @@ def test_focus_box_large_change_covers_the_changed_region():
     assert box.height == box.width == round(1.4 * 100)
     other = Box(40, 40, 60, 60)  # the untouched top edge of the object is not needed
     assert not contains(box, other)
+
+
+def test_focus_box_is_clamped_to_the_target_crop():
+    """Outside the target crop the coarse network has no logits or features (spec 2.4 step 5):
+    a focus box near the crop's edge is cut to it (it failed before the clamp)."""
+    from napari_everyclick.core.geometry import Box
+    from napari_everyclick.inference.crops import FocusConfig, focus_box
+
+    coarse = np.zeros((200, 200), bool)
+    coarse[60:140, 60:140] = True
+    target = Box(50, 50, 150, 150)
+    box = focus_box(np.zeros_like(coarse), coarse, Click(100.0, 100.0), FocusConfig(), target)
+    assert target.y0 <= box.y0 < box.y1 <= target.y1
+    assert target.x0 <= box.x0 < box.x1 <= target.x1
+    unclamped = focus_box(np.zeros_like(coarse), coarse, Click(100.0, 100.0), FocusConfig())
+    assert unclamped.height > target.height  # 1.4 x the 80-px object overflows the 100-px crop

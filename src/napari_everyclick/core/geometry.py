@@ -47,6 +47,12 @@ class Box:
             max(self.x1, other.x1),
         )
 
+    def intersection(self, other: Box) -> Box | None:
+        """The overlap of two boxes, or None when they do not overlap."""
+        y0, x0 = max(self.y0, other.y0), max(self.x0, other.x0)
+        y1, x1 = min(self.y1, other.y1), min(self.x1, other.x1)
+        return Box(y0, x0, y1, x1) if y0 < y1 and x0 < x1 else None
+
     def iou(self, other: "Box") -> float:
         iy = max(0, min(self.y1, other.y1) - max(self.y0, other.y0))
         ix = max(0, min(self.x1, other.x1) - max(self.x0, other.x0))

@@ -76,10 +76,17 @@ class FocusConfig:
         return asdict(self)
 
 
-def focus_box(previous: np.ndarray, coarse: np.ndarray, click: Click, config: FocusConfig) -> Box:
+def focus_box(
+    previous: np.ndarray,
+    coarse: np.ndarray,
+    click: Click,
+    config: FocusConfig,
+    within: Box | None = None,
+) -> Box:
     """The region the refiner redraws: the changed region (previous XOR coarse) holding the
     click, or a square around the click when that region is small against the object; the
-    whole object on the first click."""
+    whole object on the first click. Clamped to `within` (the target crop: outside it the
+    coarse network has no logits or features), as spec 2.4 clamps to the global ROI."""
     shape = coarse.shape
     object_box = mask_box(coarse) or disk_box(click)
     if not previous.any():
@@ -97,4 +104,7 @@ def focus_box(previous: np.ndarray, coarse: np.ndarray, click: Click, config: Fo
         else:
             region = local
         region = region.union(disk_box(click))
-    return shift_inside(expand_to_square(region, config.expansion, config.min_side), shape)
+    box = shift_inside(expand_to_square(region, config.expansion, config.min_side), shape)
+    if within is not None:
+        box = box.intersection(within) or within
+    return box

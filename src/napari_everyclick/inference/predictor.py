@@ -149,7 +149,9 @@ class FocalClickPredictor(ClickPredictor):
         coarse = prior.copy()
         transform.paste(coarse, sigmoid(logits))
         focus_cfg = self.config.focus
-        box = focus_box(prev_prob > THRESHOLD, coarse > THRESHOLD, clicks[-1], focus_cfg)
+        box = focus_box(
+            prev_prob > THRESHOLD, coarse > THRESHOLD, clicks[-1], focus_cfg, transform.box
+        )
         size = focus_cfg.refine_size
         focus = CropTransform(box, size, size)
         focus_image = focus.crop(image.extra["channels"], PAD_VALUE)

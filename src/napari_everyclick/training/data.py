@@ -19,7 +19,13 @@ from ..evaluation.samples import MIN_LESION_PX, case_files
 from ..inference.crops import CropConfig
 from ..inference.inputs import PAD_VALUE, image_channels
 from ..io.npz import read_npz_case
-from .augment import choose_crop, jitter_window, shrink_to_diameter, slice_augmenter
+from .augment import (
+    choose_crop,
+    jitter_window,
+    optimal_crop_bounds,
+    shrink_to_diameter,
+    slice_augmenter,
+)
 from .config import TrainConfig
 from .objects import StoredObject, slice_objects
 
@@ -76,6 +82,19 @@ class View:
     static_radius: float  # the static radius in crop pixels
 
 
+def val_optimal_bounds(config: TrainConfig) -> tuple[float, float]:
+    """Optimal Crop bounds from the val split's object boxes (the thesis's recipe)."""
+    store = SliceStore.load(config.data.root, config.data.val_split)
+    boxes, shapes = [], []
+    for labels in store.lesions:
+        for lesion in np.unique(labels):
+            box = mask_box(labels == lesion) if lesion else None
+            if box is not None:
+                boxes.append(box)
+                shapes.append(labels.shape)
+    return optimal_crop_bounds(boxes, shapes)
+
+
 class ViewSampler:
     """Draws training views: object -> augment -> window -> first click -> crop."""
 
@@ -87,6 +106,8 @@ class ViewSampler:
         self.crop = CropConfig(**config.predictor.get("crop", {}))
         self.augmenter = slice_augmenter(config.augment)
         self.optimal_bounds = (0.1, 0.5)
+        if config.augment.crop_strategy == "optimal":
+            self.optimal_bounds = val_optimal_bounds(config)
 
     def pick_object(self, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray, Window]:
         if self.structures and rng.random() < self.config.data.structure_prob:

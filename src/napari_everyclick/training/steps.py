@@ -120,7 +120,9 @@ def focus_boxes(views: Sequence[View], rng: np.random.Generator, min_side: int =
             i = int(rng.integers(len(ys)))
             cy, cx = float(ys[i]), float(xs[i])
             side = max(side_obj * rng.uniform(0.2, 0.6), min_side)
-        boxes.append(square_around(cy, cx, side))
+        frame = Box(0, 0, *target.shape)
+        box = square_around(cy, cx, side)
+        boxes.append(box.intersection(frame) or frame)  # as inference clamps to the target crop
     return boxes
 
 
