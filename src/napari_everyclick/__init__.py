@@ -23,18 +23,18 @@ from .methods import available_methods, make_segmenter, open_session
 __version__ = "0.1.0"
 
 __all__ = [
-    "Click",
     "STATIC_RADIUS_PX",
-    "Session",
-    "open_session",
-    "make_segmenter",
-    "available_methods",
+    "Click",
+    "DeviceError",
     "EveryClickError",
     "InvalidClickError",
     "InvalidImageError",
-    "ReadError",
-    "WeightsError",
-    "UnknownMethodError",
-    "DeviceError",
     "NotCTWarning",
+    "ReadError",
+    "Session",
+    "UnknownMethodError",
+    "WeightsError",
+    "available_methods",
+    "make_segmenter",
+    "open_session",
 ]

@@ -39,7 +39,7 @@ class Box:
     def center(self) -> tuple[float, float]:
         return (self.y0 + self.y1) / 2.0, (self.x0 + self.x1) / 2.0
 
-    def union(self, other: "Box") -> "Box":
+    def union(self, other: Box) -> Box:
         return Box(
             min(self.y0, other.y0),
             min(self.x0, other.x0),
@@ -53,7 +53,7 @@ class Box:
         y1, x1 = min(self.y1, other.y1), min(self.x1, other.x1)
         return Box(y0, x0, y1, x1) if y0 < y1 and x0 < x1 else None
 
-    def iou(self, other: "Box") -> float:
+    def iou(self, other: Box) -> float:
         iy = max(0, min(self.y1, other.y1) - max(self.y0, other.y0))
         ix = max(0, min(self.x1, other.x1) - max(self.x0, other.x0))
         inter = iy * ix

@@ -33,7 +33,7 @@ class Prediction:
     timings_ms: Mapping[str, float] = field(default_factory=dict)
 
     @classmethod
-    def from_mask(cls, mask: np.ndarray) -> "Prediction":
+    def from_mask(cls, mask: np.ndarray) -> Prediction:
         """A prediction that is just a given mask (an initial or propagated object)."""
         m = np.asarray(mask, dtype=bool)
         return cls(mask=m, probability=m.astype(np.float32))

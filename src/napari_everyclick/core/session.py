@@ -73,7 +73,7 @@ class Session:
     def set_image(
         self,
         slice_hu: np.ndarray,
-        window: "Window | tuple[float, float] | str" = DEFAULT_WINDOW,
+        window: Window | tuple[float, float] | str = DEFAULT_WINDOW,
         initial_mask: np.ndarray | None = None,
     ) -> None:
         """Start a new object on a 2D slice in HU, optionally from an initial bool mask."""
@@ -87,7 +87,7 @@ class Session:
         self._clicks.clear()
         self._history.clear()
 
-    def set_window(self, window: "Window | tuple[float, float] | str") -> None:
+    def set_window(self, window: Window | tuple[float, float] | str) -> None:
         """Change the window used for later clicks; the current object and history stay."""
         image = self._require_image()
         self._image = self.segmenter.prepare(image.hu, as_window(window))

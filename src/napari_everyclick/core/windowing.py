@@ -29,7 +29,7 @@ class Window(NamedTuple):
         return self.level + self.width / 2.0
 
     @classmethod
-    def from_range(cls, low_hu: float, high_hu: float) -> "Window":
+    def from_range(cls, low_hu: float, high_hu: float) -> Window:
         return cls((low_hu + high_hu) / 2.0, high_hu - low_hu)
 
 
@@ -43,7 +43,7 @@ WINDOW_PRESETS: dict[str, Window] = {
 DEFAULT_WINDOW = WINDOW_PRESETS["soft tissue"]
 
 
-def as_window(window: "Window | tuple[float, float] | str") -> Window:
+def as_window(window: Window | tuple[float, float] | str) -> Window:
     """A Window from a preset name or a (level, width) pair; raise on a non-positive width."""
     if isinstance(window, str):
         try:
@@ -66,7 +66,7 @@ def as_window(window: "Window | tuple[float, float] | str") -> Window:
     return Window(level, width)
 
 
-def apply_window(hu: np.ndarray, window: "Window | tuple[float, float]") -> np.ndarray:
+def apply_window(hu: np.ndarray, window: Window | tuple[float, float]) -> np.ndarray:
     """Map HU to float32 in [0, 1] through the window (level, width); clip outside it."""
     level, width = window
     low = level - width / 2.0
