@@ -13,9 +13,11 @@ disk the user drew.
   pixels, steepness `edge_alpha`), near 0 on edges and near 1 in flat regions; cached per slice.
 - Dynamic disk (a drag): the contour starts as the disk and runs `iterations_per_radius` x radius
   iterations (at most about one pixel of movement each) with balloon `balloon`, bounded to
-  `reach` radii from the centre.
+  `reach` radii from the centre (tuned 1.0: it inflates into the disk's flat parts and snaps to
+  edges inside it, but cannot pass the disk the user drew).
 - Static click (5 px): the thesis's start, a circle of `static_radius_px` (its searched 7 px),
-  inflated with `static_balloon` for `static_iterations` within `static_reach_px`.
+  inflated with `static_balloon` for `static_iterations` within `static_reach_px` of a first
+  click, within `static_refine_reach` x its distance to the boundary for a refinement click.
 
 Positive clicks add the contour's region, negative clicks remove it; on refinement clicks the
 change is limited to a band along the current boundary (see `local.correction_limit`).
