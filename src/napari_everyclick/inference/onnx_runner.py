@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import io
 import os
+import warnings
 
 import numpy as np
 import torch
@@ -45,9 +46,11 @@ def _export(module: nn.Module, inputs: tuple[torch.Tensor, ...], names: list[str
     otherwise the wrapped network would be left with BatchNorm in training mode."""
     module.eval()
     buffer = io.BytesIO()
-    torch.onnx.export(
-        module, inputs, buffer, input_names=names, opset_version=17, dynamo=False
-    )
+    with warnings.catch_warnings():  # tracer notes on shapes that are static by design
+        warnings.simplefilter("ignore")
+        torch.onnx.export(
+            module, inputs, buffer, input_names=names, opset_version=17, dynamo=False
+        )
     return buffer.getvalue()
 
 
