@@ -96,8 +96,18 @@ def slice_8192(s: Session) -> None:
     huge = np.broadcast_to(np.int16(-100), (8192, 8192))  # zero-stride: no 128 MB buffer
     layer = s.viewer.add_image(huge, name="huge", contrast_limits=(-160, 240))
     s.target(layer)
-    one(s.gesture(layer, (4000, 4000)), "error", r"8192x8192 pixels; at most 4096 per side")
+    shown = s.gesture(layer, (4000, 4000))
+    one(shown, "warning", r"8192x8192 pixels; at most 4096 per side")  # before any read
+    assert s.widget.annotator.editor is None
     s.viewer.layers.remove(layer)  # it would slow every later redraw
+
+
+def slice_1x1(s: Session) -> None:
+    """Too small to segment with any radius: say so, not that the radius is too large."""
+    layer = s.viewer.add_image(np.full((1, 1), -100, np.int16), name="dot")
+    s.target(layer)
+    one(s.gesture(layer, (0, 0)), "warning", r"the slice is 1x1 pixels; at least 4x4 is needed")
+    assert s.widget.annotator.editor is None
 
 
 def radius_too_large_or_zero(s: Session) -> None:
@@ -141,6 +151,7 @@ def image_4d(s: Session) -> None:
 CASES = [
     nan_and_inf,
     slice_8192,
+    slice_1x1,
     radius_too_large_or_zero,
     rgb_picture,
     image_4d,

@@ -55,6 +55,22 @@ def check_finite(arr: np.ndarray) -> None:
             )
 
 
+def check_slice_shape(shape: tuple[int, int]) -> None:
+    """Raise unless both sides of an (H, W) slice lie in MIN_SIDE_PX..MAX_SIDE_PX pixels.
+
+    Needs only the shape, so the widget checks a slice before reading it."""
+    h, w = shape
+    if min(h, w) < MIN_SIDE_PX:
+        raise InvalidImageError(
+            f"the slice is {h}x{w} pixels; at least {MIN_SIDE_PX}x{MIN_SIDE_PX} is needed"
+        )
+    if max(h, w) > MAX_SIDE_PX:
+        raise InvalidImageError(
+            f"the slice is {h}x{w} pixels; at most {MAX_SIDE_PX} per side is supported "
+            "(CT slices are usually 512x512): crop or downsample it"
+        )
+
+
 def warn_if_not_ct(arr: np.ndarray) -> None:
     """Warn (NotCTWarning) when values look like an 8-bit photo rather than Hounsfield units."""
     if arr.size == 0:
@@ -90,16 +106,7 @@ def validate_slice(slice_hu: np.ndarray) -> np.ndarray:
         raise InvalidImageError(
             f"got a {arr.ndim}D {describe_array(arr)}{hint}; expected a 2D slice (H, W) in HU"
         )
-    h, w = arr.shape
-    if min(h, w) < MIN_SIDE_PX:
-        raise InvalidImageError(
-            f"the slice is {h}x{w} pixels; at least {MIN_SIDE_PX}x{MIN_SIDE_PX} is needed"
-        )
-    if max(h, w) > MAX_SIDE_PX:
-        raise InvalidImageError(
-            f"the slice is {h}x{w} pixels; at most {MAX_SIDE_PX} per side is supported "
-            "(CT slices are usually 512x512): crop or downsample it"
-        )
+    check_slice_shape(arr.shape)
     check_finite(arr)
     warn_if_not_ct(arr)
     return np.array(arr, dtype=np.float32)

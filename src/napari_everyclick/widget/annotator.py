@@ -23,7 +23,8 @@ from napari.layers import Image, Labels
 from napari.utils.notifications import show_error, show_info, show_warning
 
 from ..core.clicks import STATIC_RADIUS_PX, Click
-from ..core.errors import EveryClickError, InvalidClickError
+from ..core.errors import EveryClickError, InvalidClickError, InvalidImageError
+from ..core.image import check_slice_shape
 from ..core.measurements import LesionMeasurement
 from ..core.propagation import PropagationStep
 from ..core.segmenter import Prediction
@@ -203,9 +204,11 @@ class Annotator:
         """A finished gesture on `plane`: queue it and predict (off the GUI thread)."""
         if self.image is None:
             return
+        shape = plane.shape(self.image.data.shape)
         try:
-            click.check_inside(plane.shape(self.image.data.shape))
-        except InvalidClickError as exc:
+            check_slice_shape(shape)  # a 1x1 slice: say so, not that the radius is too large
+            click.check_inside(shape)
+        except (InvalidImageError, InvalidClickError) as exc:
             show_warning(str(exc))
             return
         self._editor_for(plane).add(click)
