@@ -110,6 +110,13 @@ def slice_1x1(s: Session) -> None:
     assert s.widget.annotator.editor is None
 
 
+def click_outside(s: Session) -> None:
+    shown = s.gesture(s.image, (MASS_Z, -20.0, 10.0))
+    one(shown, "warning", r"the click is outside the image")
+    editor = s.widget.annotator.editor
+    assert editor is None or not editor.clicks
+
+
 def radius_too_large_or_zero(s: Session) -> None:
     small = s.viewer.add_image(np.full((16, 16), -100, np.int16), name="small")
     s.target(small)
@@ -152,6 +159,7 @@ CASES = [
     nan_and_inf,
     slice_8192,
     slice_1x1,
+    click_outside,
     radius_too_large_or_zero,
     rgb_picture,
     image_4d,

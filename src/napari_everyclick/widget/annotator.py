@@ -125,7 +125,7 @@ class Annotator:
             active=lambda: self.tool.capturing,
             on_live=self._show_live,
             on_click=self.add_click,
-            on_reject=self._status,
+            on_reject=self._reject,
         )
         viewer.mouse_drag_callbacks.append(self.gesture)
         viewer.dims.events.point.connect(self._on_dims)
@@ -528,3 +528,8 @@ class Annotator:
 
     def _status(self, text: str) -> None:
         self._on_status(text)
+
+    def _reject(self, text: str) -> None:
+        """A press that cannot be a click (outside the image, a 3D view): tell the user."""
+        self._status(text)
+        show_warning(f"EveryClick: {text}")
