@@ -16,8 +16,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from napari.qt.threading import create_worker
+from napari.utils.notifications import notification_manager
 
 log = logging.getLogger(__name__)
+PACKAGE = __name__.split(".")[0]
 
 
 @dataclass(frozen=True)
@@ -48,6 +50,17 @@ def catching(func: Callable[..., Any]) -> Callable[..., Any]:
             return Failure(exc)
 
     return call
+
+
+def relay_warning(args: tuple) -> None:
+    """Show a task's warning of one of our own types (e.g. NotCTWarning: a picture, not HU) as
+    a napari notification. A worker's warnings reach only its `warned` signal: napari's own
+    relay is not connected under PyQt5 (its mixin's __init__ never runs), so they were lost.
+    Library warnings (torch's tracer while exporting a model, ...) are left out: noise to a
+    user. `receive_warning` shows each distinct warning once."""
+    category = args[1]
+    if getattr(category, "__module__", "").split(".")[0] == PACKAGE:
+        notification_manager.receive_warning(*args)
 
 
 class SerialRunner:
@@ -91,6 +104,7 @@ class SerialRunner:
 
         worker = create_worker(catching(func), *args, _start_thread=False)
         worker.returned.connect(on_returned)
+        worker.warned.connect(relay_warning)
         if yielded is not None:
             worker.yielded.connect(yielded)
         worker.finished.connect(self._finished)
