@@ -17,6 +17,7 @@ from collections import OrderedDict
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field
 from functools import partial
+from weakref import WeakKeyDictionary
 
 import numpy as np
 from napari.layers import Image, Labels
@@ -107,6 +108,7 @@ class Annotator:
         self._on_target = on_target
         self.image: Image | None = None
         self.target: Labels | None = None
+        self._image_targets: WeakKeyDictionary[Image, Labels | None] = WeakKeyDictionary()
         self.plane: Plane | None = None
         self.editors: OrderedDict[Hashable, tuple[Plane, ObjectEditor]] = OrderedDict()
         self.accepts: list[tuple[Labels, LabelEdit]] = []
@@ -145,6 +147,8 @@ class Annotator:
             image = None
         self._drop_objects()
         self._propagation = None  # a request made on the previous image
+        if self.image is not None:
+            self._image_targets[self.image] = self.target
         self.image = image
         self.pool.forget_slices()
         if image is None:
@@ -152,9 +156,10 @@ class Annotator:
             return
         ensure_clicks_layer(self.viewer, image)
         ensure_preview_layer(self.viewer, image)
-        if self.target is not None and self.target.data.shape != image.data.shape:
-            self.target = None
-            self._on_target(None)
+        target = self._target_for(image)
+        if target is not self.target:
+            self.target = target
+            self._on_target(target)
         self.plane = None
         self._on_dims()
         self.refresh_measurements()
@@ -177,6 +182,19 @@ class Annotator:
         self._on_target(labels)
         self._reset_edit_initials()
         self.refresh_measurements()
+
+    def _target_for(self, image: Image) -> Labels | None:
+        """The labels layer for `image`'s objects: the one last used with it (switching to
+        another image and back must not start a second layer, whose autosave would replace the
+        first one's file), else the current one if it fits, else None (a new one at accept)."""
+        for labels in (self._image_targets.get(image), self.target):
+            if (
+                labels is not None
+                and labels in self.viewer.layers
+                and labels.data.shape == image.data.shape
+            ):
+                return labels
+        return None
 
     def ensure_target(self) -> Labels:
         """The target Labels layer, created to match the image if there is none."""
