@@ -1,15 +1,23 @@
-"""Nothing accepted is lost when the user moves between image layers: accepts keep going to the
-image's labels layer, and the autosave beside the source keeps every accepted object."""
+"""Nothing accepted is lost in the viewer: accepts keep going to the image's labels layer when
+the user moves between images, the autosave beside the source keeps every accepted object, and
+random action sequences through the real widget never alter an accepted label except by its
+own undo."""
 
 from __future__ import annotations
 
 import nibabel as nib
 import numpy as np
+from napari.layers import Labels
 from widget import canvas
-from widget.conftest import wait_idle
+from widget.conftest import MASS, MASS_Z, wait_idle
+from widget.fakes import DiskLike
 
 from napari_everyclick.core.phantom import make_phantom
+from napari_everyclick.methods import make_segmenter
 from napari_everyclick.widget.dock import EveryClickWidget
+from napari_everyclick.widget.layers import PREVIEW_LAYER
+
+from .conftest import LONG
 
 
 def test_switching_images_keeps_the_labels_layer_and_the_autosave_keeps_every_accept(
@@ -54,3 +62,157 @@ def test_switching_images_keeps_the_labels_layer_and_the_autosave_keeps_every_ac
     np.testing.assert_array_equal(labels.data == 1, first == 1)
     on_disk = np.asanyarray(nib.load(autosaved).dataobj).T
     np.testing.assert_array_equal(on_disk, labels.data)  # both accepts are in the file
+
+
+# --- random action sequences through the real widget ------------------------------------------
+
+CY, CX = MASS.center[1], MASS.center[2]
+WEIGHTS = {  # how often each action comes, relative
+    "click": 2.0,
+    "drag": 3.0,
+    "burst": 1.5,  # two drags and an accept, no waiting in between
+    "accept": 2.0,
+    "undo": 1.0,
+    "reset": 1.0,
+    "undo_accept": 1.5,
+    "slice": 1.0,
+    "method": 1.0,
+    "image": 0.5,
+}
+
+
+def random_actions(rng: np.random.Generator, n: int) -> list[tuple]:
+    """n random actions near the mass: (kind, parameters...)."""
+    kinds = list(WEIGHTS)
+    p = np.array(list(WEIGHTS.values()))
+    actions = []
+    for kind in rng.choice(kinds, size=n, p=p / p.sum()):
+        y, x = CY + rng.uniform(-45, 45), CX + rng.uniform(-45, 45)
+        negative = bool(rng.random() < 0.3)
+        if kind == "click":
+            actions.append((kind, y, x, negative))
+        elif kind == "drag":
+            actions.append((kind, y, x, rng.uniform(2.0, 25.0), negative))
+        elif kind == "burst":
+            actions.append((kind, y, x, CY + rng.uniform(-45, 45), CX + rng.uniform(-45, 45)))
+        elif kind == "slice":
+            actions.append((kind, int(rng.integers(-2, 3))))
+        elif kind == "method":
+            actions.append((kind, str(rng.choice(["disk", "flood", "snake"]))))
+        else:
+            actions.append((str(kind),))
+    return actions
+
+
+class Crashing(DiskLike):
+    """A method that always raises inside the worker."""
+
+    def predict(self, image, clicks, previous):
+        raise RuntimeError("the method crashed")
+
+
+def factory(name: str, **options):
+    """'snake' stands for a crashing method here; 'flood' is the real one."""
+    return {"disk": DiskLike, "snake": Crashing}.get(name, lambda: make_segmenter(name))()
+
+
+def user_labels(viewer) -> list:
+    return [lay for lay in viewer.layers if isinstance(lay, Labels) and lay.name != PREVIEW_LAYER]
+
+
+class Oracle:
+    """What each action may do to the labels layers, checked from the outside: accept adds one
+    new label on background pixels, undo accept removes the newest accepted label, anything else
+    changes no labelled pixel."""
+
+    def __init__(self) -> None:
+        self.stack: list[tuple[object, int]] = []  # (layer, label) of live accepts
+
+    def check(self, kind: str, before: dict, viewer) -> None:
+        after = {lay: lay.data for lay in user_labels(viewer)}
+        assert set(before) <= set(after), "a labels layer disappeared"
+        changed = {}
+        for layer, data in after.items():
+            old = before.get(layer, np.zeros_like(data))
+            diff = old != data
+            if diff.any():
+                changed[layer] = (old, data, diff)
+        if kind in ("accept", "burst") and changed:
+            ((layer, (old, new, diff)),) = changed.items()
+            (label,) = np.unique(new[diff])
+            assert (old[diff] == 0).all(), "an accept wrote over labelled pixels"
+            assert label not in old, "an accept reused a label in use"
+            self.stack.append((layer, int(label)))
+        elif kind == "undo_accept" and self.stack:
+            layer, label = self.stack.pop()
+            assert set(changed) <= {layer}
+            old, new, diff = changed[layer]
+            np.testing.assert_array_equal(diff, old == label)
+            assert (new[diff] == 0).all()
+        else:
+            assert not changed, f"{kind} changed accepted labels"
+
+
+def play(viewer, widget, qtbot, other, action, oracle: Oracle) -> None:
+    image = viewer.layers["CT phantom"]
+    kind = action[0]
+    before = {lay: lay.data.copy() for lay in user_labels(viewer)}
+    z = int(round(viewer.dims.point[0] / 3.0))
+    button = canvas.RIGHT if len(action) > 3 and action[-1] is True else canvas.LEFT
+    if kind == "click":
+        canvas.click(viewer, image, (z, action[1], action[2]), button)
+    elif kind == "drag":
+        _, y, x, r, _ = action
+        canvas.drag(viewer, image, (z, y, x), (z, y, x + r), button)
+    elif kind == "burst":
+        _, y0, x0, y1, x1 = action
+        canvas.drag(viewer, image, (z, y0, x0), (z, y0, x0 + 9))
+        canvas.drag(viewer, image, (z, y1, x1), (z, y1, x1 + 5), canvas.RIGHT)
+        widget.annotator.accept()
+    elif kind in ("accept", "undo", "reset", "undo_accept"):
+        widget.handlers()[kind]()
+    elif kind == "slice":
+        viewer.dims.set_point(0, (MASS_Z + action[1]) * 3.0)
+    elif kind == "method":
+        widget.controls.method_combo.setCurrentText(action[1])
+    elif kind == "image":
+        widget.controls.image_combo.setCurrentText(other.name)
+        canvas.drag(viewer, other, (1, 8, 8), (1, 8, 12))
+        widget.controls.image_combo.setCurrentText(image.name)
+    wait_idle(qtbot, widget)
+    oracle.check(kind, before, viewer)
+
+
+def test_random_action_sequences_never_alter_accepted_labels(phantom_viewer, qtbot, notifications):
+    """Clicks, drags, bursts, accept, undo, reset, undo accept, slice, method (one crashing)
+    and image switches in random order, then closing the widget; a fresh widget per sequence.
+    HYPOTHESIS_PROFILE=long plays 40 sequences of 40 actions instead of 3 of 20."""
+    viewer = phantom_viewer
+    other = viewer.add_image(np.full((3, 24, 24), -100, np.int16), name="other")
+    viewer.layers.selection.active = viewer.layers["CT phantom"]
+    sequences, length = (40, 40) if LONG else (3, 20)
+    accepted = 0
+    for seed in range(sequences):
+        actions = random_actions(np.random.default_rng(seed), length)
+        for layer in user_labels(viewer):
+            viewer.layers.remove(layer)
+        viewer.dims.set_point(0, MASS_Z * 3.0)
+        widget = EveryClickWidget(viewer, segmenter_factory=factory)
+        viewer.window.add_dock_widget(widget, name="Every Click")
+        widget.controls.method_combo.setCurrentText("disk")
+        widget.controls.image_combo.setCurrentText("CT phantom")
+        oracle = Oracle()
+        for step, action in enumerate(actions):
+            try:
+                play(viewer, widget, qtbot, other, action, oracle)
+            except AssertionError as exc:
+                raise AssertionError(f"seed {seed}, step {step} {action}: {exc}") from exc
+        before = {lay: lay.data.copy() for lay in user_labels(viewer)}
+        viewer.window.remove_dock_widget(widget)
+        oracle.check("close", before, viewer)
+        assert all((layer.data == label).any() for layer, label in oracle.stack)
+        accepted += len(oracle.stack)
+    print(f"random sequences: {sequences} x {length} actions, {accepted} accepts kept")
+    assert accepted > 0
+    shown = notifications.messages("error")
+    assert all("the method crashed" in message for message in shown), shown
