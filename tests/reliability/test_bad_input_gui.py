@@ -4,7 +4,9 @@ the session goes on (a later good click works, the accepted label is untouched).
 What napari itself refuses never reaches the plugin: a 1D, empty, complex or object array cannot
 become an Image layer (napari raises while adding it), so those are covered at the API level
 (tests/core/test_image.py, test_bad_input_api.py) and here only arrays napari does show.
-One viewer plays every case in turn (a viewer costs seconds); a failure names its case.
+One viewer plays every case in turn (a viewer costs seconds); a failure names its case. The bad
+images are 3D like the phantom (the plugin's layers are remade when the dimensionality changes,
+which costs a second each time) and the 8192x8192 one is hidden (napari would upload it).
 """
 
 from __future__ import annotations
@@ -93,10 +95,10 @@ def nan_and_inf(s: Session) -> None:
 
 
 def slice_8192(s: Session) -> None:
-    huge = np.broadcast_to(np.int16(-100), (8192, 8192))  # zero-stride: no 128 MB buffer
-    layer = s.viewer.add_image(huge, name="huge", contrast_limits=(-160, 240))
+    huge = np.broadcast_to(np.int16(-100), (1, 8192, 8192))  # zero-stride: no 128 MB buffer
+    layer = s.viewer.add_image(huge, name="huge", contrast_limits=(-160, 240), visible=False)
     s.target(layer)
-    shown = s.gesture(layer, (4000, 4000))
+    shown = s.gesture(layer, (0, 4000, 4000))
     one(shown, "warning", r"8192x8192 pixels; at most 4096 per side")  # before any read
     assert s.widget.annotator.editor is None
     s.viewer.layers.remove(layer)  # it would slow every later redraw
@@ -104,9 +106,10 @@ def slice_8192(s: Session) -> None:
 
 def slice_1x1(s: Session) -> None:
     """Too small to segment with any radius: say so, not that the radius is too large."""
-    layer = s.viewer.add_image(np.full((1, 1), -100, np.int16), name="dot")
+    layer = s.viewer.add_image(np.full((1, 1, 1), -100, np.int16), name="dot")
     s.target(layer)
-    one(s.gesture(layer, (0, 0)), "warning", r"the slice is 1x1 pixels; at least 4x4 is needed")
+    shown = s.gesture(layer, (0, 0, 0))
+    one(shown, "warning", r"the slice is 1x1 pixels; at least 4x4 is needed")
     assert s.widget.annotator.editor is None
 
 
@@ -118,9 +121,9 @@ def click_outside(s: Session) -> None:
 
 
 def radius_too_large_or_zero(s: Session) -> None:
-    small = s.viewer.add_image(np.full((16, 16), -100, np.int16), name="small")
+    small = s.viewer.add_image(np.full((1, 16, 16), -100, np.int16), name="small")
     s.target(small)
-    shown = s.gesture(small, (8, 8), (8, 300))
+    shown = s.gesture(small, (0, 8, 8), (0, 8, 300))
     one(shown, "warning", r"click radius 292.0 px is larger than the 16x16 slice")
     assert s.widget.annotator.editor is None  # nothing was started
     # a radius <= 0 cannot be entered: the spin box stops at 0.5 px, a Click refuses it
