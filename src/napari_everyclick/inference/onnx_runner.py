@@ -63,6 +63,9 @@ def _session(graph: bytes, threads: int):
         ) from None
     options = ort.SessionOptions()
     options.intra_op_num_threads = threads
+    # no busy-waiting between runs: FocalClick holds two sessions (coarse, refiner) whose idle
+    # spinning threads would steal the cores from the one running (measured: 44 -> 9 ms)
+    options.add_session_config_entry("session.intra_op.allow_spinning", "0")
     options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
     return ort.InferenceSession(graph, options, providers=["CPUExecutionProvider"])
 
