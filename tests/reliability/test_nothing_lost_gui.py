@@ -21,7 +21,7 @@ from .conftest import LONG
 
 
 def test_switching_images_keeps_the_labels_layer_and_the_autosave_keeps_every_accept(
-    make_napari_viewer, qtbot, tmp_path
+    make_napari_viewer, qtbot, tmp_path, monkeypatch, notifications
 ):
     phantom = make_phantom(shape=(6, 96, 96))
     source = tmp_path / "case.nii.gz"
@@ -40,11 +40,21 @@ def test_switching_images_keeps_the_labels_layer_and_the_autosave_keeps_every_ac
         canvas.drag(viewer, image, (3, y, x), (3, y, x + 5))
         wait_idle(qtbot, widget)
         widget.annotator.accept()
-        qtbot.waitUntil(lambda: not saver.busy and saver.last_saved == autosaved, timeout=20_000)
+        qtbot.waitUntil(lambda: not saver.busy, timeout=20_000)
 
-    accept_at(30, 30)
+    def disk_full(*args):
+        raise OSError("No space left on device")
+
+    monkeypatch.setattr("napari_everyclick.widget.autosave.write_labels", disk_full)
+    accept_at(30, 30)  # the autosave fails: a warning, the accepted object stays
+    assert notifications.take() == [
+        ("warning", "EveryClick autosave failed: No space left on device")
+    ]
+    assert not autosaved.exists()
+    monkeypatch.undo()
     labels = viewer.layers["case lesions"]
     first = labels.data.copy()
+    assert (first == 1).any()
 
     other = viewer.add_image(np.full((2, 8, 8), -500, np.int16), name="other")
     widget.controls.image_combo.setCurrentText(other.name)
@@ -55,6 +65,7 @@ def test_switching_images_keeps_the_labels_layer_and_the_autosave_keeps_every_ac
     assert widget.controls.labels_combo.currentText() == labels.name
 
     accept_at(60, 60)
+    assert saver.last_saved == autosaved
     assert [lay.name for lay in viewer.layers if lay.name.startswith("case lesions")] == [
         "case lesions"
     ]
