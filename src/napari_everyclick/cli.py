@@ -32,6 +32,7 @@ def _evaluate(args: argparse.Namespace) -> int:
         out=args.out,
         limit=args.limit,
         device=args.device,
+        shrink=tuple(args.shrink) if args.shrink else None,
     )
 
 
@@ -103,6 +104,13 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--largest-slice", action="store_true", help="each lesion's largest slice only")
     p.add_argument("--limit", type=int, default=None, help="evaluate the first N samples only")
+    p.add_argument(
+        "--shrink",
+        nargs=2,
+        type=float,
+        metavar=("MIN", "MAX"),
+        help="shrink each lesion to an equivalent diameter in [MIN, MAX] px (scale test)",
+    )
     p.add_argument("--device", default="auto")
     p.add_argument("--out", required=True, help="folder for report.json and iou_curve.png")
     p.set_defaults(func=_evaluate)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+import numpy as np
 import pytest
 
 from napari_everyclick.core.errors import ReadError
@@ -34,3 +35,20 @@ def test_manifest_folder_filters_by_split(case_path, tmp_path):
 def test_missing_path_raises_read_error(tmp_path):
     with pytest.raises(ReadError, match="neither"):
         list(iter_samples([tmp_path / "nope.npz"]))
+
+
+def test_shrunk_samples_make_small_lesions_on_full_size_slices(case_path):
+    from napari_everyclick.evaluation.samples import case_samples, shrunk_samples
+
+    samples = case_samples(case_path)
+    small = shrunk_samples(samples, 5.0, 8.0)
+    assert len(small) == len(samples)
+    for before, after in zip(samples, small):
+        assert after.hu.shape == before.hu.shape and after.target.shape == before.target.shape
+        diameter = 2.0 * np.sqrt(after.target.sum() / np.pi)
+        before_diameter = 2.0 * np.sqrt(before.target.sum() / np.pi)
+        assert after.target.any() and diameter <= max(9.0, before_diameter)
+    # the 113-px lesion (diameter 12 px) really shrinks
+    big = max(range(len(samples)), key=lambda i: samples[i].target.sum())
+    assert small[big].target.sum() < samples[big].target.sum()
+    assert shrunk_samples(samples, 5.0, 8.0)[big].target.sum() == small[big].target.sum()

@@ -201,3 +201,27 @@ def crop_resize(
     if resized.ndim == 2:
         resized = resized[..., None]
     return resized.transpose(2, 0, 1)
+
+
+def shrink_object(
+    hu: np.ndarray, target: np.ndarray, diameter_px: float
+) -> tuple[np.ndarray, np.ndarray]:
+    """Downscale a slice (HU) and its object mask so the object's equivalent diameter becomes
+    `diameter_px`, then mirror-pad back to the original size so the small object keeps tissue
+    around it (a lesion seen as a tiny nodule). Unchanged when the object is already that
+    small or would vanish."""
+    diameter = 2.0 * np.sqrt(target.sum() / np.pi)
+    factor = diameter_px / max(diameter, 1e-6)
+    if factor >= 1.0:
+        return hu, target
+    h, w = hu.shape
+    size = (max(int(round(w * factor)), 4), max(int(round(h * factor)), 4))
+    small_hu = cv2.resize(hu.astype(np.float32), size, interpolation=cv2.INTER_AREA)
+    small_t = cv2.resize(target.astype(np.float32), size, interpolation=cv2.INTER_AREA) > 0.5
+    if not small_t.any():
+        return hu, target
+    top, left = (h - size[1]) // 2, (w - size[0]) // 2
+    pads = (top, h - size[1] - top, left, w - size[0] - left)
+    out_hu = cv2.copyMakeBorder(small_hu, *pads, cv2.BORDER_REFLECT)
+    out_t = cv2.copyMakeBorder(small_t.astype(np.uint8), *pads, cv2.BORDER_CONSTANT, value=0)
+    return out_hu, out_t > 0

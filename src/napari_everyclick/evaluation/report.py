@@ -121,6 +121,7 @@ class Report:
     wall_time_s: float
     date: str
     git_dirty: bool | None = None  # absent from reports written before it was recorded
+    shrink_to_diameter_px: list[float] | None = None  # `--shrink MIN MAX` scale test
     samples: list[SampleResult] = field(default_factory=list)
 
     @classmethod

@@ -24,7 +24,7 @@ from ..core.metrics import iou
 from ..core.segmenter import Segmenter
 from ..core.session import Session
 from .report import EvaluationResult, Report, SampleResult, format_table, summarize
-from .samples import MIN_LESION_PX, Sample, case_files, case_samples
+from .samples import MIN_LESION_PX, Sample, case_files, case_samples, shrunk_samples
 
 EVALUATION_RADII: tuple[str, ...] = ("avg", "tight", "enclosing", "static")
 """Deterministic radius strategies of the robot (`distributed` is random: training only)."""
@@ -165,6 +165,7 @@ def run_evaluation(
     largest_slice: bool = False,
     limit: int | None = None,
     device: str | None = "auto",
+    shrink: tuple[float, float] | None = None,
 ) -> int:
     """`everyclick evaluate`: write out/report.json and out/iou_curve.png, print the table.
 
@@ -176,6 +177,8 @@ def run_evaluation(
     start = time.perf_counter()
     segmenter = build_segmenter(method, device)
     samples = load_samples(data, split, largest_slice, limit)
+    if shrink is not None:
+        samples = shrunk_samples(samples, *shrink)
     result = evaluate_segmenter(segmenter, samples, clicks, radius)
     commit, dirty = git_state()
     report = Report.from_result(
@@ -185,6 +188,7 @@ def run_evaluation(
         data=[str(d) for d in data],
         split=split,
         largest_slice=largest_slice,
+        shrink_to_diameter_px=list(shrink) if shrink else None,
         limit=limit,
         device=None if is_classical(method) else device,
         package_version=__version__,

@@ -8,12 +8,13 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
 
 from ..core.errors import ReadError
+from ..core.geometry import shrink_object
 from ..core.windowing import Window
 from ..io.npz import read_npz_case
 
@@ -91,3 +92,15 @@ def iter_samples(
     """Every sample of every case in `data` (optionally one split), in a stable order."""
     for path in case_files(data, split):
         yield from case_samples(path, largest_slice)
+
+
+def shrunk_samples(samples: Sequence[Sample], low_px: float, high_px: float) -> list[Sample]:
+    """The samples with each lesion shrunk to an equivalent diameter in [low_px, high_px]
+    (deterministic: sample i gets low + (high - low) * frac(0.618 i)); the slice is mirror-
+    padded back to its size. Lesions already smaller stay as they are."""
+    out = []
+    for i, sample in enumerate(samples):
+        diameter = low_px + (high_px - low_px) * ((0.6180339887 * i) % 1.0)
+        hu, target = shrink_object(sample.hu, sample.target, diameter)
+        out.append(replace(sample, hu=hu, target=target))
+    return out

@@ -18,7 +18,7 @@ import numpy as np
 from scipy.stats import truncnorm
 
 from ..core.clicks import Click
-from ..core.geometry import Box, shift_inside, square_around
+from ..core.geometry import Box, shift_inside, shrink_object, square_around
 from ..core.windowing import WINDOW_PRESETS, Window
 from ..inference.crops import CropConfig, first_click_box
 from .config import AugmentConfig
@@ -51,19 +51,8 @@ def slice_augmenter(config: AugmentConfig) -> A.Compose:
 def shrink_to_diameter(
     hu: np.ndarray, target: np.ndarray, rng: np.random.Generator
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Downscale slice and mask so the object's equivalent diameter is U(5, 30) px (tiny
-    nodules); unchanged when the object is already that small."""
-    diameter = 2.0 * np.sqrt(target.sum() / np.pi)
-    factor = rng.uniform(5.0, 30.0) / max(diameter, 1e-6)
-    if factor >= 1.0:
-        return hu, target
-    h, w = hu.shape
-    size = (max(int(round(w * factor)), 8), max(int(round(h * factor)), 8))
-    small_hu = cv2.resize(hu, size, interpolation=cv2.INTER_AREA)
-    small_t = cv2.resize(target.astype(np.float32), size, interpolation=cv2.INTER_AREA) > 0.5
-    if not small_t.any():
-        return hu, target
-    return small_hu, small_t
+    """Shrink the object to an equivalent diameter of U(5, 30) px (tiny nodules)."""
+    return shrink_object(hu, target, rng.uniform(5.0, 30.0))
 
 
 def jitter_window(config: AugmentConfig, base: Window, rng: np.random.Generator) -> Window:
