@@ -227,3 +227,33 @@ def test_random_action_sequences_never_alter_accepted_labels(phantom_viewer, qtb
     assert accepted > 0
     shown = notifications.messages("error")
     assert all("the method crashed" in message for message in shown), shown
+
+
+def test_removing_the_labels_layer_keeps_the_open_objects_as_they_are(
+    phantom_viewer, dock_with, qtbot
+):
+    """Unaccepted objects on other slices stay, with their masks; nothing is predicted again
+    (it used to re-predict every open object, and start a job while napari was closing)."""
+    model = DiskLike()
+    widget = dock_with(lambda name, **kw: model)
+    viewer, image = phantom_viewer, phantom_viewer.layers["CT phantom"]
+    cy, cx = MASS.center[1], MASS.center[2]
+    canvas.drag(viewer, image, (MASS_Z, cy, cx), (MASS_Z, cy, cx + 10))
+    wait_idle(qtbot, widget)
+    widget.annotator.accept()
+    canvas.drag(viewer, image, (MASS_Z, cy - 40, cx), (MASS_Z, cy - 40, cx + 6))
+    wait_idle(qtbot, widget)
+    viewer.dims.set_point(0, (MASS_Z + 1) * 3.0)
+    canvas.drag(viewer, image, (MASS_Z + 1, cy, cx), (MASS_Z + 1, cy, cx + 8))
+    wait_idle(qtbot, widget)
+    masks = {key: editor.mask.copy() for key, (_, editor) in widget.annotator.editors.items()}
+    calls = model.calls
+
+    viewer.layers.remove(viewer.layers["CT phantom lesions"])
+    wait_idle(qtbot, widget)
+    assert widget.annotator.target is None
+    assert model.calls == calls
+    assert set(widget.annotator.editors) == set(masks)
+    for key, (_, editor) in widget.annotator.editors.items():
+        np.testing.assert_array_equal(editor.mask, masks[key])
+    assert viewer.layers[PREVIEW_LAYER].data.any()

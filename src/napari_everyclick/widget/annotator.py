@@ -482,7 +482,10 @@ class Annotator:
 
     def _reset_edit_initials(self) -> None:
         for plane, editor in self.editors.values():
-            editor.initial = self._initial_for(plane)
+            initial = self._initial_for(plane)
+            if initial is None and editor.initial is None:
+                continue  # it starts from nothing, as before: its predictions stand
+            editor.initial = initial
             editor.restart()
         if self.plane is not None and self.settings.edit_label > 0:
             self._editor_for(self.plane)
