@@ -146,8 +146,7 @@ class FocalClickPredictor(ClickPredictor):
         features: object,
     ) -> tuple[np.ndarray, float | None]:
         t0 = time.perf_counter()
-        coarse = prior.copy()
-        transform.paste(coarse, sigmoid(logits))
+        coarse, _ = super()._finish(image, clicks, prev_prob, prior, transform, logits, features)
         focus_cfg = self.config.focus
         box = focus_box(
             prev_prob > THRESHOLD, coarse > THRESHOLD, clicks[-1], focus_cfg, transform.box
