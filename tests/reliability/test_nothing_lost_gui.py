@@ -5,6 +5,8 @@ own undo."""
 
 from __future__ import annotations
 
+import threading
+
 import nibabel as nib
 import numpy as np
 from napari.layers import Labels
@@ -257,3 +259,21 @@ def test_removing_the_labels_layer_keeps_the_open_objects_as_they_are(
     for key, (_, editor) in widget.annotator.editors.items():
         np.testing.assert_array_equal(editor.mask, masks[key])
     assert viewer.layers[PREVIEW_LAYER].data.any()
+
+
+def test_closing_napari_while_a_prediction_runs_raises_nothing(make_napari_viewer, qtbot):
+    gate = threading.Event()
+    slow = DiskLike(gate=gate)
+    viewer = make_napari_viewer()
+    image = viewer.add_image(np.full((3, 64, 64), -100, np.int16), name="ct")
+    widget = EveryClickWidget(viewer, segmenter_factory=lambda name, **kw: slow)
+    viewer.window.add_dock_widget(widget)
+    canvas.drag(viewer, image, (1, 30, 30), (1, 30, 36))
+    qtbot.waitUntil(lambda: slow.calls == 1)  # the model is busy on the click
+    runner = widget.annotator.runner
+    try:
+        viewer.close()  # the user quits napari meanwhile
+    finally:
+        gate.set()
+    qtbot.waitUntil(lambda: not runner.busy)
+    qtbot.wait(50)  # pytest-qt fails the test on any exception raised in Qt's event loop

@@ -60,6 +60,10 @@ class EveryClickWidget(QWidget):
         self._refresh_layer_combos()
         self._method_options_changed()
         self._pick_initial_image()
+        # napari deletes docked widgets when its window closes, without a close event: stop the
+        # background work's callbacks, which would touch deleted Qt widgets (a lambda, as a
+        # method of a dying object is no longer called)
+        self.destroyed.connect(lambda *_: self.close_tool())
 
     # --- public actions (buttons and keys) --------------------------------------------------
 
