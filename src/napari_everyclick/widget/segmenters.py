@@ -10,6 +10,7 @@ and `prepared`; the runner serialises workers, and a lock guards against misuse 
 from __future__ import annotations
 
 import dataclasses
+import sys
 import threading
 from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass
@@ -55,6 +56,17 @@ def default_method(infos: Sequence[MethodInfo] | None = None) -> str:
     return "flood" if "flood" in names or not names else names[0]
 
 
+def keep_triton_out() -> None:
+    """Make `import triton` fail in this process, unless something imported it already.
+
+    torchvision (which timm imports) imports torch._dynamo, which imports triton when it is
+    installed; loading triton's LLVM kills the process (segmentation fault) once Mesa's LLVM is
+    loaded for napari's OpenGL canvas (software rendering: llvmpipe, remote desktops, VMs).
+    Our methods never use triton (CPU inference runs in ONNX Runtime or eager torch), and torch
+    takes a failing import as "triton is not installed"."""
+    sys.modules.setdefault("triton", None)
+
+
 class SegmenterPool:
     """One segmenter per (method, device) and the newest prepared slice.
 
@@ -83,6 +95,7 @@ class SegmenterPool:
                 options: dict[str, Any] = {}
                 if self.is_learned(choice.name):
                     options["device"] = choice.device
+                keep_triton_out()
                 segmenter = self._factory(choice.name, **options)
                 self._segmenters[key] = segmenter
         _set_progressive_merge(segmenter, choice.progressive_merge)
