@@ -199,11 +199,11 @@ def play(viewer, widget, qtbot, other, action, oracle: Oracle) -> None:
 def test_random_action_sequences_never_alter_accepted_labels(phantom_viewer, qtbot, notifications):
     """Clicks, drags, bursts, accept, undo, reset, undo accept, slice, method (one crashing)
     and image switches in random order, then closing the widget; a fresh widget per sequence.
-    HYPOTHESIS_PROFILE=long plays 40 sequences of 40 actions instead of 3 of 20."""
+    HYPOTHESIS_PROFILE=long plays 40 sequences of 40 actions instead of 2 of 24."""
     viewer = phantom_viewer
     other = viewer.add_image(np.full((3, 24, 24), -100, np.int16), name="other")
     viewer.layers.selection.active = viewer.layers["CT phantom"]
-    sequences, length = (40, 40) if LONG else (3, 20)
+    sequences, length = (40, 40) if LONG else (2, 24)
     accepted = 0
     for seed in range(sequences):
         actions = random_actions(np.random.default_rng(seed), length)
