@@ -13,11 +13,10 @@ from pathlib import Path
 
 import numpy as np
 from napari.layers import Image, Labels
-from napari.qt.threading import create_worker
 from napari.utils.notifications import show_warning
 
 from ..io.layers import write_labels
-from .background import Failure, catching
+from .background import Failure, catching, create_worker
 
 SOURCE_SUFFIXES = (".nii.gz", ".nii", ".npz", ".dcm")
 AUTOSAVE_SUFFIX = "_everyclick_labels.nii.gz"

@@ -1,4 +1,4 @@
-"""One background task at a time, in napari's thread workers, never raising into Qt.
+"""One background task at a time, in superqt thread workers, never raising into Qt.
 
 Segmenters are not thread-safe, so predictions and propagation runs are serialised: the dock
 asks `SerialRunner.run` only when it is idle and is called back (`on_idle`) when the task's
@@ -15,8 +15,12 @@ from collections.abc import Callable, Generator
 from dataclasses import dataclass
 from typing import Any
 
-from napari.qt.threading import create_worker
 from napari.utils.notifications import notification_manager
+
+# superqt's create_worker (what napari's wraps), not napari's: napari's registers every worker
+# in its window's task list, which is never pruned, so each finished worker stayed alive with
+# its function and arguments (a job's masks, an autosave's copy of the whole label volume).
+from superqt.utils import create_worker
 
 log = logging.getLogger(__name__)
 PACKAGE = __name__.split(".")[0]
