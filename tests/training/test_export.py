@@ -82,3 +82,18 @@ def test_other_backbone_is_refused(ritm_file):
 def test_missing_file_is_refused(tmp_path):
     with pytest.raises(WeightsError, match="does not exist"):
         init_from(build_model("ritm", NET), tmp_path / "nothing.safetensors")
+
+
+def test_lineage_reads_the_card_beside_the_starting_weights(tmp_path):
+    """A run started with --init-from counts the training behind its starting weights."""
+    import json
+
+    from napari_everyclick.training.loop import lineage
+
+    weights = tmp_path / "m.safetensors"
+    weights.write_bytes(b"")
+    assert lineage(weights) == {"weights": str(weights)}
+    card = {"name": "m", "training": {"steps": 100, "cpu_minutes": 30.0, "total_cpu_minutes": 50.0}}
+    weights.with_suffix(".json").write_text(json.dumps(card))
+    info = lineage(weights)
+    assert info["name"] == "m" and info["steps"] == 100 and info["total_cpu_minutes"] == 50.0

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import copy
 import csv
+import json
 import time
 from pathlib import Path
 
@@ -124,6 +125,7 @@ class Run:
         self.best_score = -1.0
         self.since_best = 0
         self.best_metrics: dict[str, float] = {}
+        self.started_from: dict = {}  # the run whose weights this one started from (--init-from)
 
     @property
     def checkpoint_path(self) -> Path:
@@ -139,6 +141,7 @@ class Run:
             "best_score": self.best_score,
             "since_best": self.since_best,
             "best_metrics": self.best_metrics,
+            "started_from": self.started_from,
         }
         tmp = self.checkpoint_path.with_suffix(".tmp")
         torch.save(state, tmp)
@@ -154,6 +157,7 @@ class Run:
         self.best_score = float(state["best_score"])
         self.since_best = int(state["since_best"])
         self.best_metrics = dict(state["best_metrics"])
+        self.started_from = dict(state.get("started_from", {}))
 
     def export_best(self, metrics: dict[str, float]) -> Path:
         cfg = self.config
@@ -170,10 +174,29 @@ class Run:
                 "cpu_minutes": round(self.minutes, 1),
                 "threads": torch.get_num_threads(),
                 "samples_seen": self.step * cfg.optim.batch_size,
+                "started_from": self.started_from,
+                "total_cpu_minutes": round(
+                    self.minutes + self.started_from.get("total_cpu_minutes", 0.0), 1
+                ),
             },
             metrics={"val_subset_during_training": metrics},
             static_prob=cfg.clicks.static_prob,
         )
+
+
+def lineage(weights: Path) -> dict:
+    """What a run started from: the weights path and, from the card beside them, the name,
+    steps and total CPU minutes behind them (so a card counts all the training it holds)."""
+    info: dict = {"weights": str(weights)}
+    card = weights.with_suffix(".json")
+    if card.is_file():
+        training = json.loads(card.read_text()).get("training", {})
+        info["name"] = json.loads(card.read_text()).get("name")
+        info["steps"] = training.get("steps")
+        info["total_cpu_minutes"] = training.get(
+            "total_cpu_minutes", training.get("cpu_minutes", 0.0)
+        )
+    return info
 
 
 def train(config: TrainConfig, resume: bool = False, init_from: str | None = None) -> Path:
@@ -189,8 +212,9 @@ def train(config: TrainConfig, resume: bool = False, init_from: str | None = Non
         print(f"resumed {run.folder} at step {run.step} ({run.minutes:.1f} min trained)")
     elif init_from:
         left = load_init(run.model, init_from)
+        run.started_from = lineage(Path(init_from))
         print(f"initialised from {init_from} ({len(left)} tensors left at their initial values)")
-    (run.folder / "config.json").write_text(__import__("json").dumps(config.to_dict(), indent=1))
+    (run.folder / "config.json").write_text(json.dumps(config.to_dict(), indent=1))
     store = SliceStore.load(config.data.root, config.data.train_split)
     structures = store.structure_objects(config.seed) if config.data.structure_prob > 0 else []
     sampler = ViewSampler(config, store, structures)
