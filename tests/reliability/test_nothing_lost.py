@@ -185,7 +185,7 @@ class Annotating(RuleBasedStateMachine):
 
 
 Annotating.TestCase.settings = settings(
-    max_examples=2000 if LONG else 100,
+    max_examples=2000 if LONG else 60,
     stateful_step_count=40,
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow],
