@@ -177,3 +177,28 @@ def test_bad_slices_in_the_viewer(phantom_viewer, dock_with, qtbot, notification
             s.check_alive()
         except AssertionError as exc:
             raise AssertionError(f"case {case.__name__}: {exc}") from exc
+
+
+@pytest.mark.filterwarnings("ignore::numpy.exceptions.ComplexWarning")
+@pytest.mark.parametrize(
+    "data",
+    [
+        np.zeros(64),
+        np.zeros((0, 0), np.int16),
+        np.zeros((8, 8), np.complex64),
+        np.zeros((8, 8), object),
+    ],
+    ids=["1D", "empty", "complex", "object"],
+)
+def test_arrays_napari_refuses_never_reach_the_plugin_but_the_api_names_them(data):
+    from napari.layers import Image
+
+    from napari_everyclick import InvalidImageError, open_session
+
+    with pytest.raises((ValueError, NotImplementedError)):
+        Image(data)  # what viewer.add_image builds: napari refuses the layer
+    session = open_session("flood")
+    session.set_image(np.full((16, 16), -100, np.int16))
+    with pytest.raises(InvalidImageError, match=r"1D|0x0|complex|object"):
+        session.set_image(data)
+    assert session.click(Click(8.0, 8.0, True, 4.0)).any()  # the session goes on
