@@ -82,6 +82,9 @@ class View:
     static_radius: float  # the static radius in crop pixels
 
 
+DEFAULT_OPTIMAL_BOUNDS = (0.1, 0.5)
+
+
 def val_optimal_bounds(config: TrainConfig) -> tuple[float, float]:
     """Optimal Crop bounds from the val split's object boxes (the thesis's recipe)."""
     store = SliceStore.load(config.data.root, config.data.val_split)
@@ -98,16 +101,21 @@ def val_optimal_bounds(config: TrainConfig) -> tuple[float, float]:
 class ViewSampler:
     """Draws training views: object -> augment -> window -> first click -> crop."""
 
-    def __init__(self, config: TrainConfig, store: SliceStore, structures: list[StoredObject]):
+    def __init__(
+        self,
+        config: TrainConfig,
+        store: SliceStore,
+        structures: list[StoredObject],
+        optimal_bounds: tuple[float, float] = DEFAULT_OPTIMAL_BOUNDS,
+    ):
+        """optimal_bounds: Optimal Crop's crop fractions (`val_optimal_bounds` in training)."""
         self.config = config
         self.store = store
         self.lesions = store.lesion_objects()
         self.structures = structures
         self.crop = CropConfig(**config.predictor.get("crop", {}))
         self.augmenter = slice_augmenter(config.augment)
-        self.optimal_bounds = (0.1, 0.5)
-        if config.augment.crop_strategy == "optimal":
-            self.optimal_bounds = val_optimal_bounds(config)
+        self.optimal_bounds = optimal_bounds
 
     def pick_object(self, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray, Window]:
         if self.structures and rng.random() < self.config.data.structure_prob:

@@ -28,7 +28,13 @@ from ..inference.predictor import PredictorConfig
 from ..models.build import build_model, net_config
 from .config import TrainConfig, load_config
 from .curves import plot_run
-from .data import SliceStore, ViewSampler, ViewStream
+from .data import (
+    DEFAULT_OPTIMAL_BOUNDS,
+    SliceStore,
+    ViewSampler,
+    ViewStream,
+    val_optimal_bounds,
+)
 from .export import init_from as load_init
 from .export import write_model
 from .steps import train_step
@@ -217,7 +223,10 @@ def train(config: TrainConfig, resume: bool = False, init_from: str | None = Non
     (run.folder / "config.json").write_text(json.dumps(config.to_dict(), indent=1))
     store = SliceStore.load(config.data.root, config.data.train_split)
     structures = store.structure_objects(config.seed) if config.data.structure_prob > 0 else []
-    sampler = ViewSampler(config, store, structures)
+    bounds = DEFAULT_OPTIMAL_BOUNDS
+    if config.augment.crop_strategy == "optimal":
+        bounds = val_optimal_bounds(config)
+    sampler = ViewSampler(config, store, structures, bounds)
     print(
         f"train: {len(store.hu)} slices, {len(sampler.lesions)} lesion objects, "
         f"{len(structures)} structure objects"
