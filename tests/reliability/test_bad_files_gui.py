@@ -47,6 +47,7 @@ def test_a_grey_photo_warns_that_hu_are_expected_and_can_be_outlined(
 
     widget = EveryClickWidget(viewer)
     viewer.window.add_dock_widget(widget)
+    widget.controls.method_combo.setCurrentText("flood")
     assert widget.annotator.image is layer and widget.settings.method.name == "flood"
     canvas.drag(viewer, layer, (30, 40), (30, 47))
     wait_idle(qtbot, widget)
