@@ -41,7 +41,7 @@ class ClickConfig:
 
 @dataclass
 class OptimConfig:
-    lr: float = 5e-4
+    lr: float = 5e-4  # on --resume, a lower value here caps the restored learning rate
     batch_size: int = 16
     plateau_patience: int = 4  # validations without a new best before the lr drops
     plateau_factor: float = 0.3

@@ -215,6 +215,8 @@ def train(config: TrainConfig, resume: bool = False, init_from: str | None = Non
         run.load_checkpoint()
         for name in ("log.csv", "val.csv"):
             trim_csv(run.folder / name, run.step)
+        for group in run.optimizer.param_groups:  # a lower lr in the config caps the restored one
+            group["lr"] = min(group["lr"], config.optim.lr)
         print(f"resumed {run.folder} at step {run.step} ({run.minutes:.1f} min trained)")
     elif init_from:
         left = load_init(run.model, init_from)
