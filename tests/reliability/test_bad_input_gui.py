@@ -118,6 +118,8 @@ def click_outside(s: Session) -> None:
     one(shown, "warning", r"the click is outside the image")
     editor = s.widget.annotator.editor
     assert editor is None or not editor.clicks
+    assert s.gesture(s.image, (MASS_Z, 10.0, -30.0)) == []  # once in a row: no toast storm
+    assert "outside the image" in s.widget.controls.status_label.text()
 
 
 def radius_too_large_or_zero(s: Session) -> None:

@@ -116,6 +116,7 @@ class Annotator:
         self.last_latency_ms: float | None = None
         self.device = "cpu"
         self._live: tuple[Plane, Click] | None = None
+        self._rejected: str | None = None  # the last rejected press's message
         self._accept_when_ready: set[Hashable] = set()
         self._propagation: PropagationRun | None = None
         self.runner = SerialRunner(on_busy=on_busy, on_idle=self._pump)
@@ -220,6 +221,7 @@ class Annotator:
 
     def add_click(self, plane: Plane, click: Click) -> None:
         """A finished gesture on `plane`: queue it and predict (off the GUI thread)."""
+        self._rejected = None
         if self.image is None:
             return
         shape = plane.shape(self.image.data.shape)
@@ -551,6 +553,9 @@ class Annotator:
         self._on_status(text)
 
     def _reject(self, text: str) -> None:
-        """A press that cannot be a click (outside the image, a 3D view): tell the user."""
+        """A press that cannot be a click (outside the image, a 3D view): tell the user, with
+        a notification the first time in a row (not at every drag that rotates a 3D view)."""
         self._status(text)
-        show_warning(f"EveryClick: {text}")
+        if text != self._rejected:
+            show_warning(f"EveryClick: {text}")
+        self._rejected = text
