@@ -131,3 +131,6 @@ def test_resume_continues_from_the_checkpoint(runs, capsys):
     assert folder == runs["focal"]
     assert "resumed" in capsys.readouterr().out
     assert checkpoint_step(folder) == before + 1 == 3
+    # stopping between validations validates the steps trained since the last one
+    rows = (folder / "val.csv").read_text().splitlines()[1:]
+    assert [int(row.split(",")[0]) for row in rows] == [2, 3]

@@ -205,6 +205,22 @@ def lineage(weights: Path) -> dict:
     return info
 
 
+def validate(run: Run, validator: Validator) -> dict[str, float]:
+    """Validate the run's model: a val.csv row, the best weights exported when it improved."""
+    metrics = validator(run.model)
+    append_csv(
+        run.folder / "val.csv", {"step": run.step, "minutes": round(run.minutes, 2), **metrics}
+    )
+    if metrics["score"] > run.best_score:
+        run.best_score, run.since_best, run.best_metrics = metrics["score"], 0, metrics
+        run.export_best(metrics)
+    else:
+        run.since_best += 1
+    plot_run(run.folder)
+    tqdm.write(f"step {run.step}: " + ", ".join(f"{k} {v:.3f}" for k, v in metrics.items()))
+    return metrics
+
+
 def train(config: TrainConfig, resume: bool = False, init_from: str | None = None) -> Path:
     """Train until the time budget, max_steps or early stopping; return the run folder."""
     if config.threads:
@@ -246,6 +262,7 @@ def train(config: TrainConfig, resume: bool = False, init_from: str | None = Non
     start = time.perf_counter()
     base_minutes = run.minutes
     last_ckpt = last_val = start
+    validated_step = run.step if run.best_score >= 0 else -1
     stop_reason = "time budget"
     bar = tqdm(desc=config.name, unit="step", initial=run.step)
     run.model.train()
@@ -273,19 +290,9 @@ def train(config: TrainConfig, resume: bool = False, init_from: str | None = Non
             append_csv(run.folder / "log.csv", row)
             bar.set_postfix(loss=f"{result.parts['loss']:.3f}", best=f"{run.best_score:.3f}")
         if now - last_val >= config.val_every_minutes * 60:
-            metrics = validator(run.model)
-            append_csv(
-                run.folder / "val.csv",
-                {"step": run.step, "minutes": round(run.minutes, 2), **metrics},
-            )
+            metrics = validate(run, validator)
             run.scheduler.step(metrics["score"])
-            if metrics["score"] > run.best_score:
-                run.best_score, run.since_best, run.best_metrics = metrics["score"], 0, metrics
-                run.export_best(metrics)
-            else:
-                run.since_best += 1
-            plot_run(run.folder)
-            tqdm.write(f"step {run.step}: " + ", ".join(f"{k} {v:.3f}" for k, v in metrics.items()))
+            validated_step = run.step
             last_val = time.perf_counter()
         if now - last_ckpt >= config.checkpoint_minutes * 60:
             run.save_checkpoint()
@@ -299,13 +306,8 @@ def train(config: TrainConfig, resume: bool = False, init_from: str | None = Non
         if (time.perf_counter() - start) / 60.0 >= config.minutes:
             break
     bar.close()
-    if run.best_score < 0:  # never validated (tiny runs): validate once so weights exist
-        metrics = validator(run.model)
-        append_csv(
-            run.folder / "val.csv", {"step": run.step, "minutes": round(run.minutes, 2), **metrics}
-        )
-        run.best_score, run.best_metrics = metrics["score"], metrics
-        run.export_best(metrics)
+    if run.step != validated_step:  # the steps since the last validation are not thrown away
+        validate(run, validator)
     run.save_checkpoint()
     plot_run(run.folder)
     print(
