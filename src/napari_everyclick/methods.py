@@ -3,12 +3,14 @@
 Classical methods are always available. Learned ones (names starting `ritm-` / `focalclick-`)
 come from the model cards in the package's `weights/` folder; torch is imported only when one
 is opened. `ritm-random` and `focalclick-random` build untrained networks (benchmarks, tests).
+A path to a card (`runs/NAME/NAME.json`) opens that model, e.g. to evaluate a run before it ships.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from .core.classical.disk import DiskSegmenter
@@ -69,9 +71,9 @@ def make_segmenter(name: str, **options: Any) -> Segmenter:
         from .inference.factory import random_segmenter
 
         return random_segmenter(kind, **options)
-    from .models.cards import find_card
+    from .models.cards import find_card, read_card
 
-    card = find_card(name)
+    card = read_card(Path(name)) if name.endswith(".json") else find_card(name)
     if card is None:
         known = [m.name for m in available_methods()]
         raise UnknownMethodError(f"no method named {name!r}; available: {', '.join(known)}")

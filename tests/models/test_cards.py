@@ -172,6 +172,14 @@ def test_make_segmenter_finds_a_card_in_the_zoo(zoo, monkeypatch):
     assert segmenter.config.crop.net_size == 64
 
 
+def test_make_segmenter_opens_a_card_by_path(zoo):
+    """A run's card opens by its path (to evaluate it before it ships); a missing one is named."""
+    segmenter = make_segmenter(str(zoo / "focalclick-test.json"), device="cpu", backend="torch")
+    assert segmenter.name == "focalclick-test"
+    with pytest.raises(WeightsError, match="nowhere.json"):
+        make_segmenter(str(zoo / "nowhere.json"))
+
+
 def test_card_records_the_commit(zoo):
     card = read_card(zoo / "ritm-test.json")
     commit = card.data["commit"]
