@@ -38,8 +38,10 @@ def _evaluate(args: argparse.Namespace) -> int:
 
 def _plot(args: argparse.Namespace) -> int:
     from .evaluation.plots import plot_reports
+    from .evaluation.report import load_report, markdown_table
 
     plot_reports(args.reports, args.out)
+    print(markdown_table([load_report(path) for path in args.reports]))
     print(f"wrote {args.out}")
     return 0
 
@@ -99,9 +101,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--data", nargs="+", required=True, help=".npz cases or manifest folders")
     p.add_argument("--split", default=None, help="split of the manifest (train / val)")
     p.add_argument("--clicks", type=int, default=20)
-    p.add_argument(
-        "--radius", default="avg", choices=["avg", "tight", "enclosing", "static"]
-    )
+    p.add_argument("--radius", default="avg", choices=["avg", "tight", "enclosing", "static"])
     p.add_argument("--largest-slice", action="store_true", help="each lesion's largest slice only")
     p.add_argument("--limit", type=int, default=None, help="evaluate the first N samples only")
     p.add_argument(
@@ -115,7 +115,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", required=True, help="folder for report.json and iou_curve.png")
     p.set_defaults(func=_evaluate)
 
-    p = sub.add_parser("plot", help="mean IoU vs clicks of several report.json files")
+    p = sub.add_parser(
+        "plot", help="mean IoU vs clicks of several report.json files, and their Markdown table"
+    )
     p.add_argument("reports", nargs="+")
     p.add_argument("--out", default="iou_curve.png")
     p.set_defaults(func=_plot)

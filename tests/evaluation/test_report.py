@@ -16,6 +16,7 @@ from napari_everyclick.evaluation.report import (
     compare_reports,
     format_table,
     load_report,
+    markdown_table,
 )
 from napari_everyclick.evaluation.runner import evaluate_segmenter
 from napari_everyclick.evaluation.samples import iter_samples
@@ -107,6 +108,15 @@ def test_table_shows_headline_figures(report):
     for label in ("IoU@1", "IoU@5", "NoC@80", "NoC@90", "NoF@85", "NoF@90", "IIE", "ms/click"):
         assert label in table
     assert "IoU@10" not in table  # beyond the 5-click budget
+
+
+def test_markdown_table_has_a_row_per_report_and_marks_what_the_budget_lacks(report):
+    shrunk = replace(report, radius="static", shrink_to_diameter_px=[5.0, 30.0])
+    lines = markdown_table([report, shrunk]).splitlines()
+    assert len(lines) == 4 and lines[1].count("---") == lines[0].count("|") - 1
+    assert lines[2].startswith(f"| disk, avg | {report.n_samples} | {report.iou_at[0]:.3f} |")
+    assert "| disk, static, shrunk to 5-30 px |" in lines[3]
+    assert "| - | - |" in lines[2] and "(5 clicks)" in lines[2]  # IoU@10, @20, IIE@20
 
 
 def test_plot_reports_writes_a_png(report, tmp_path):

@@ -192,3 +192,24 @@ def format_table(report: Report) -> str:
             "  ".join(v.rjust(w) for v, w in zip(values, widths)),
         ]
     )
+
+
+def markdown_table(reports: Sequence[Report]) -> str:
+    """A Markdown table of several reports (one row each), the form docs/ tables take."""
+    header = ["method, radius", "n", *(f"IoU@{k}" for k in range(1, 6)), "IoU@10", "IoU@20"]
+    header += ["NoC@85 / 90", "NoF@85 / 90", "IIE@20", "ms/click median / p95"]
+    lines = ["| " + " | ".join(header) + " |", "|" + " --- |" * len(header)]
+    for r in reports:
+        name = f"{r.method}, {r.radius}"
+        if r.shrink_to_diameter_px:
+            low, high = r.shrink_to_diameter_px
+            name += f", shrunk to {low:g}-{high:g} px"
+        ious = [f"{r.iou_at[k - 1]:.3f}" if k <= r.clicks else "-" for k in (1, 2, 3, 4, 5, 10, 20)]
+        noc = " / ".join(f"{r.noc[threshold_key(t)]:.2f}" for t in (0.85, 0.90))
+        nof = " / ".join(str(r.nof[threshold_key(t)]) for t in (0.85, 0.90))
+        iie = f"{r.iterative_iou_error:.4f}" if r.clicks == 20 else f"({r.clicks} clicks)"
+        latency = f"{r.latency_ms['median']:.3g} / {r.latency_ms['p95']:.3g}"
+        lines.append(
+            "| " + " | ".join([name, str(r.n_samples), *ious, noc, nof, iie, latency]) + " |"
+        )
+    return "\n".join(lines)
