@@ -26,6 +26,7 @@ class MethodInfo:
     name: str
     kind: str  # "classical" or "learned"
     summary: str
+    beats_flood: bool = False  # a learned model whose card shows a lower val error than flood
 
 
 def _flood(**options: Any) -> Segmenter:
@@ -57,7 +58,9 @@ def available_methods() -> list[MethodInfo]:
     infos = [MethodInfo(n, "classical", s) for n, (_, s) in _classical().items()]
     from .models.cards import list_cards
 
-    infos += [MethodInfo(card.name, "learned", card.summary()) for card in list_cards()]
+    infos += [
+        MethodInfo(card.name, "learned", card.summary(), card.beats_flood) for card in list_cards()
+    ]
     return infos
 
 

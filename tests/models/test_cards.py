@@ -76,6 +76,33 @@ def test_list_and_find_cards(zoo):
 
 
 @pytest.mark.parametrize(
+    "metrics, beats",
+    [
+        (
+            {
+                "val_avg": {"iterative_iou_error": 0.11},
+                "flood_val_avg": {"iterative_iou_error": 0.12},
+            },
+            True,
+        ),
+        (
+            {
+                "val_avg": {"iterative_iou_error": 0.15},
+                "flood_val_avg": {"iterative_iou_error": 0.12},
+            },
+            False,
+        ),
+        ({"val_avg": {"iterative_iou_error": 0.11}}, False),  # not published against flood
+        ({}, False),
+    ],
+)
+def test_a_card_beats_flood_only_when_its_val_error_is_lower(metrics, beats, tmp_path):
+    card = ModelCard(tmp_path / "m.json", {"name": "m", "kind": "ritm", "metrics": metrics})
+    assert card.beats_flood is beats
+    assert ("(flood 0.120)" in card.summary()) is ("flood_val_avg" in metrics)
+
+
+@pytest.mark.parametrize(
     "name, kind, predictor_type",
     [("ritm-test", "ritm", None), ("focalclick-test", "focalclick", FocalClickPredictor)],
 )

@@ -176,10 +176,11 @@ def test_the_widget_reports_a_broken_model_and_flood_still_works(
     weights_dir, phantom_viewer, dock_with, qtbot, notifications
 ):
     with pytest.warns(UserWarning):
-        widget = dock_with()  # the default: the first FocalClick model, which is broken
+        widget = dock_with()
     combo = widget.controls.method_combo
     methods = [combo.itemText(i) for i in range(combo.count())]
     assert methods[:3] == CLASSICAL and "focalclick-flipped" in methods
+    combo.setCurrentText("focalclick-flipped")  # a model whose weights file was altered
     assert widget.settings.method.name == "focalclick-flipped"
     viewer, image = phantom_viewer, phantom_viewer.layers["CT phantom"]
     cy, cx = MASS.center[1], MASS.center[2]

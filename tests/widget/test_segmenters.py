@@ -65,13 +65,15 @@ def test_prepared_slice_is_reused_per_slice_and_window():
     assert model.prepared == 3
 
 
-def test_default_method_prefers_focalclick_then_any_model_then_flood():
+def test_default_method_is_a_model_that_beats_flood_focalclick_first_else_flood():
     classical = [MethodInfo("disk", "classical", ""), MethodInfo("flood", "classical", "")]
     assert default_method(classical) == "flood"
-    ritm = MethodInfo("ritm-a", "learned", "")
-    assert default_method([*classical, ritm]) == "ritm-a"
-    focal = MethodInfo("focalclick-b", "learned", "")
-    assert default_method([*classical, ritm, focal]) == "focalclick-b"
+    weaker = MethodInfo("focalclick-weak", "learned", "", beats_flood=False)
+    assert default_method([*classical, weaker]) == "flood"
+    ritm = MethodInfo("ritm-a", "learned", "", beats_flood=True)
+    assert default_method([*classical, weaker, ritm]) == "ritm-a"
+    focal = MethodInfo("focalclick-b", "learned", "", beats_flood=True)
+    assert default_method([*classical, weaker, ritm, focal]) == "focalclick-b"
 
 
 def test_device_of_a_classical_method_a_model_and_a_predictor_with_a_runner():

@@ -42,6 +42,18 @@ class ModelCard:
     def architecture(self) -> dict[str, Any]:
         return dict(self.data["architecture"])
 
+    def val_error(self, key: str = "val_avg") -> float | None:
+        """Iterative IoU Error @20 on val recorded by `everyclick publish` (None if absent)."""
+        value = self.data.get("metrics", {}).get(key, {}).get("iterative_iou_error")
+        return None if value is None else float(value)
+
+    @property
+    def beats_flood(self) -> bool:
+        """True when the card shows a lower val Iterative IoU Error than flood fill's on the
+        same samples (avg radius): only then is the model worth being the default."""
+        own, flood = self.val_error(), self.val_error("flood_val_avg")
+        return own is not None and flood is not None and own < flood
+
     def summary(self) -> str:
         arch = self.data.get("architecture", {})
         metrics = self.data.get("metrics", {}).get("val_avg", {})
@@ -53,6 +65,9 @@ class ModelCard:
         ]
         if iou1 is not None:
             parts.append(f"val IoU@1 {iou1:.3f}")
+        own, flood = self.val_error(), self.val_error("flood_val_avg")
+        if own is not None:
+            parts.append(f"IIE {own:.3f}" + ("" if flood is None else f" (flood {flood:.3f})"))
         return ", ".join(parts)
 
 

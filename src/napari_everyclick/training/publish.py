@@ -2,8 +2,9 @@
 
 Copies runs/NAME/NAME.safetensors and NAME.json into the package's weights/ folder, then runs
 exactly what a user would run, `everyclick evaluate --method NAME --data ROOT --split val
---clicks 20` under `--radius avg` and `--radius static` (and the `disk` baseline on the same
-samples), and writes those figures into the card, so `everyclick evaluate` reproduces them.
+--clicks 20` under `--radius avg` and `--radius static` (and the `disk` and `flood` baselines on
+the same samples), and writes those figures into the card, so `everyclick evaluate` reproduces
+them. The widget makes a model its default only when the card shows it beats flood.
 """
 
 from __future__ import annotations
@@ -54,9 +55,12 @@ def publish(
     shutil.copy2(card.weights_path, dest / card.weights_path.name)
     shutil.copy2(card.path, dest / card.path.name)
     reports = {}
-    for method, radius in ((card.name, "avg"), (card.name, "static"), ("disk", "avg")):
+    baselines = (("disk", "avg"), ("flood", "avg"))
+    for method, radius in ((card.name, "avg"), (card.name, "static"), *baselines):
         out = run_folder / f"eval-{method}-{radius}"
-        run_evaluation(method, [data], out, split="val", clicks=clicks, radius=radius, device=device)
+        run_evaluation(
+            method, [data], out, split="val", clicks=clicks, radius=radius, device=device
+        )
         reports[(method, radius)] = out / "report.json"
     model_avg = load_report(reports[(card.name, "avg")])
     disk_avg = load_report(reports[("disk", "avg")])
@@ -66,6 +70,7 @@ def publish(
         "val_avg": card_figures(reports[(card.name, "avg")]),
         "val_static": card_figures(reports[(card.name, "static")]),
         "disk_val_avg": card_figures(reports[("disk", "avg")]),
+        "flood_val_avg": card_figures(reports[("flood", "avg")]),
         "beats_disk_at_click1_share": round(compare_reports(model_avg, disk_avg, click=1), 4),
         "evaluation_command": (
             f"everyclick evaluate --method {card.name} --data {data} --split val "

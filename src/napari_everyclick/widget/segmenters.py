@@ -44,11 +44,12 @@ def learned_methods() -> set[str]:
 
 
 def default_method(infos: Sequence[MethodInfo] | None = None) -> str:
-    """The best shipped model (a FocalClick one first, then any learned), else "flood".
+    """A shipped model whose card shows it beats flood fill on val (a FocalClick one first),
+    else "flood": the default is what measured best, not what sounds newest.
 
     infos: the methods to choose from (default: `available_methods()`)."""
     infos = available_methods() if infos is None else infos
-    learned = sorted(m.name for m in infos if m.kind == "learned")
+    learned = sorted(m.name for m in infos if m.kind == "learned" and m.beats_flood)
     focal = [name for name in learned if name.startswith("focalclick")]
     if focal or learned:
         return (focal or learned)[0]
