@@ -29,8 +29,18 @@ def test_benchmark_slice_larger_than_size_is_refused(case_path):
 
 def test_benchmark_report_has_latency_and_stages(case_path, tmp_path):
     out = tmp_path / "bench.json"
-    assert run_benchmark("ritm-random", size=64, clicks=3, out=str(out), data=[str(case_path)],
-                         backend="torch", repeats=1) == 0
+    assert (
+        run_benchmark(
+            "ritm-random",
+            size=64,
+            clicks=3,
+            out=str(out),
+            data=[str(case_path)],
+            backend="torch",
+            repeats=1,
+        )
+        == 0
+    )
     report = json.loads(out.read_text())
     assert report["method"] == "ritm-random" and report["size"] == 64
     lat = report["latency_ms"]
@@ -42,8 +52,21 @@ def test_benchmark_report_has_latency_and_stages(case_path, tmp_path):
 
 def test_benchmark_cli_classical_method(case_path, tmp_path):
     out = tmp_path / "bench.json"
-    code = main(["benchmark", "--method", "disk", "--size", "64", "--clicks", "2",
-                 "--data", str(case_path), "--out", str(out)])
+    code = main(
+        [
+            "benchmark",
+            "--method",
+            "disk",
+            "--size",
+            "64",
+            "--clicks",
+            "2",
+            "--data",
+            str(case_path),
+            "--out",
+            str(out),
+        ]
+    )
     assert code == 0
     report = json.loads(out.read_text())
     assert report["repeats"] == 3 and 3 <= report["latency_ms"]["n"] <= 2 * 3

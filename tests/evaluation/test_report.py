@@ -9,7 +9,7 @@ import pytest
 
 from napari_everyclick.core.classical.disk import DiskSegmenter
 from napari_everyclick.core.errors import EveryClickError, ReadError
-from napari_everyclick.evaluation.plots import plot_reports
+from napari_everyclick.evaluation.plots import curve_label, plot_reports
 from napari_everyclick.evaluation.report import (
     Report,
     SampleResult,
@@ -117,6 +117,13 @@ def test_markdown_table_has_a_row_per_report_and_marks_what_the_budget_lacks(rep
     assert lines[2].startswith(f"| disk, avg | {report.n_samples} | {report.iou_at[0]:.3f} |")
     assert "| disk, static, shrunk to 5-30 px |" in lines[3]
     assert "| - | - |" in lines[2] and "(5 clicks)" in lines[2]  # IoU@10, @20, IIE@20
+
+
+def test_curve_labels_tell_a_card_path_and_a_scale_test_apart(report):
+    by_path = replace(report, method="runs/ritm-x/ritm-x.json", n_samples=7)
+    assert curve_label(by_path) == "ritm-x, avg (n=7)"
+    shrunk = replace(by_path, shrink_to_diameter_px=[5.0, 30.0])
+    assert curve_label(shrunk) == "ritm-x, avg, shrunk to 5-30 px (n=7)"
 
 
 def test_plot_reports_writes_a_png(report, tmp_path):

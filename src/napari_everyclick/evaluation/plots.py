@@ -15,15 +15,17 @@ from matplotlib.ticker import MaxNLocator
 
 from ..core.errors import EveryClickError
 from ..core.metrics import NOC_THRESHOLDS
-from .report import Report, load_report
+from .report import Report, load_report, report_label
 
 RADIUS_STYLES: dict[str, str] = {"avg": "-", "static": "--", "tight": ":", "enclosing": "-."}
 """Line style per radius strategy; the colour is per method, so variants of one method match."""
+SHRUNK_MARKER = "x"
+"""Marker of a scale test (`--shrink`), so it never looks like the same method unshrunk."""
 
 
 def curve_label(report: Report) -> str:
-    """The legend entry of a report: method, radius strategy and sample count."""
-    return f"{report.method} ({report.radius}, n={report.n_samples})"
+    """The legend entry of a report: method, radius strategy, scale test and sample count."""
+    return f"{report_label(report)} (n={report.n_samples})"
 
 
 def plot_curves(reports: Sequence[Report], out: str | Path) -> Path:
@@ -38,7 +40,7 @@ def plot_curves(reports: Sequence[Report], out: str | Path) -> Path:
         ax.plot(
             range(1, report.clicks + 1),
             report.iou_at,
-            marker=".",
+            marker=SHRUNK_MARKER if report.shrink_to_diameter_px else ".",
             color=f"C{methods.index(report.method) % 10}",
             linestyle=RADIUS_STYLES.get(report.radius, "-"),
             label=curve_label(report),
@@ -51,11 +53,10 @@ def plot_curves(reports: Sequence[Report], out: str | Path) -> Path:
     ax.set_xlim(1, max(r.clicks for r in reports))
     ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     ax.grid(alpha=0.3)
-    ax.legend(loc="lower right", fontsize="small")
-    fig.tight_layout()
+    ax.legend(loc="upper left", bbox_to_anchor=(1.02, 1.0), fontsize="small")  # beside the curves
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(out)
+    fig.savefig(out, bbox_inches="tight")
     return out
 
 

@@ -194,16 +194,23 @@ def format_table(report: Report) -> str:
     )
 
 
+def report_label(report: Report) -> str:
+    """Method (a card path shows as the card's name), radius and any scale test of a report."""
+    method = Path(report.method).stem if report.method.endswith(".json") else report.method
+    label = f"{method}, {report.radius}"
+    if report.shrink_to_diameter_px:
+        low, high = report.shrink_to_diameter_px
+        label += f", shrunk to {low:g}-{high:g} px"
+    return label
+
+
 def markdown_table(reports: Sequence[Report]) -> str:
     """A Markdown table of several reports (one row each), the form docs/ tables take."""
     header = ["method, radius", "n", *(f"IoU@{k}" for k in range(1, 6)), "IoU@10", "IoU@20"]
     header += ["NoC@85 / 90", "NoF@85 / 90", "IIE@20", "ms/click median / p95"]
     lines = ["| " + " | ".join(header) + " |", "|" + " --- |" * len(header)]
     for r in reports:
-        name = f"{r.method}, {r.radius}"
-        if r.shrink_to_diameter_px:
-            low, high = r.shrink_to_diameter_px
-            name += f", shrunk to {low:g}-{high:g} px"
+        name = report_label(r)
         ious = [f"{r.iou_at[k - 1]:.3f}" if k <= r.clicks else "-" for k in (1, 2, 3, 4, 5, 10, 20)]
         noc = " / ".join(f"{r.noc[threshold_key(t)]:.2f}" for t in (0.85, 0.90))
         nof = " / ".join(str(r.nof[threshold_key(t)]) for t in (0.85, 0.90))
