@@ -96,7 +96,7 @@ def test_shipped_configs_load():
     assert tiny.optim.lr == OptimConfig().lr  # defaults fill what the file leaves out
     assert isinstance(tiny.augment, AugmentConfig)
     assert tiny.predictor["crop"]["net_size"] == 64
-    for path in CONFIGS.glob("*.json"):
+    for path in CONFIGS.rglob("*.json"):  # configs/ablation too
         assert load_config(path).name
 
 
