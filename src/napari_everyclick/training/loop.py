@@ -196,8 +196,9 @@ def lineage(weights: Path) -> dict:
     info: dict = {"weights": str(weights)}
     card = weights.with_suffix(".json")
     if card.is_file():
-        training = json.loads(card.read_text()).get("training", {})
-        info["name"] = json.loads(card.read_text()).get("name")
+        data = json.loads(card.read_text())
+        training = data.get("training", {})
+        info["name"] = data.get("name")
         info["steps"] = training.get("steps")
         info["total_cpu_minutes"] = training.get(
             "total_cpu_minutes", training.get("cpu_minutes", 0.0)
