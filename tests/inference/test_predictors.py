@@ -136,6 +136,37 @@ def test_progressive_merge_keeps_only_the_clicked_change(kind):
     assert merged.mask.shape == SHAPE
 
 
+def _outside(box, shape: tuple[int, int]) -> np.ndarray:
+    outside = np.ones(shape, dtype=bool)
+    outside[box.y0 : box.y1, box.x0 : box.x1] = False
+    return outside
+
+
+def test_focalclick_refinement_changes_only_its_focus_box():
+    """Local refinement (the default): from the second click on, the probability outside the
+    focus box the refiner redrew is the previous one, bit for bit."""
+    s = session("focalclick")
+    s.click(CLICKS[0])
+    assert s.prediction.state["focus_box"] is not None
+    for click in CLICKS[1:]:
+        before = s.prediction.probability.copy()
+        s.click(click)
+        outside = _outside(s.prediction.state["focus_box"], SHAPE)
+        assert outside.any()
+        assert np.array_equal(s.prediction.probability[outside], before[outside])
+
+
+def test_focalclick_global_refinement_may_change_the_whole_target_crop():
+    """The contrast: with local refinement only after 10 clicks, the coarse answer changes
+    pixels outside the focus box too (so the test above can tell the two apart)."""
+    s = session("focalclick", local_only_after=10)
+    s.click(CLICKS[0])
+    before = s.prediction.probability.copy()
+    s.click(CLICKS[1])
+    outside = _outside(s.prediction.state["focus_box"], SHAPE)
+    assert not np.array_equal(s.prediction.probability[outside], before[outside])
+
+
 def test_untrained_ritm_first_click_is_the_disk():
     """Zero classifier + prior residual: the network returns the disk it was given."""
     for radius in (2.5, 7.0, 12.0):

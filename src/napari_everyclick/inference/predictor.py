@@ -15,7 +15,7 @@ import numpy as np
 
 from ..core.clicks import Click
 from ..core.disks import disk_maps
-from ..core.geometry import CropTransform
+from ..core.geometry import Box, CropTransform
 from ..core.segmenter import Prediction, PreparedSlice
 from ..core.windowing import Window, apply_window
 from .crops import CropConfig, FocusConfig, focus_box, target_box
@@ -34,7 +34,10 @@ class PredictorConfig:
     focus: FocusConfig = field(default_factory=FocusConfig)
     flip: bool = False
     progressive_merge: bool = False
-    local_only_after: int = 10  # FocalClick: after this many clicks only the focus crop changes
+    # FocalClick: after this many clicks only the focus crop changes. 1 (every refinement is
+    # local) measured on val, avg radius, 20 clicks: IIE 0.1506 -> 0.1405, IoU@5 0.824 -> 0.833
+    # against 10; with Progressive Merge on top 0.1437 (docs/models.md).
+    local_only_after: int = 1
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -95,12 +98,14 @@ class ClickPredictor:
         t2 = time.perf_counter()
         timings["preprocess"] = (t1 - t0) * 1e3
         timings["network"] = (t2 - t1) * 1e3
-        probability, refine_ms = self._finish(
+        probability, focus = self._finish(
             image, clicks, prev_prob, prior, transform, logits, features
         )
         t3 = time.perf_counter()
-        if refine_ms is not None:
-            timings["refiner"] = refine_ms
+        state = {"target_box": transform.box}
+        if focus is not None:
+            state["focus_box"] = focus
+            timings["refiner"] = (t3 - t2) * 1e3
         mask = probability > THRESHOLD
         if self.config.progressive_merge and len(clicks) > 1:
             mask = progressive_merge(prev_mask, mask, clicks[-1])
@@ -112,7 +117,7 @@ class ClickPredictor:
         return Prediction(
             mask=mask,
             probability=probability,
-            state={"target_box": transform.box},
+            state=state,
             timings_ms=timings,
         )
 
@@ -125,8 +130,8 @@ class ClickPredictor:
         transform: CropTransform,
         logits: np.ndarray,
         features: object,
-    ) -> tuple[np.ndarray, float | None]:
-        """The full-slice probability: the crop's answer pasted over the prior."""
+    ) -> tuple[np.ndarray, Box | None]:
+        """The full-slice probability: the crop's answer pasted over the prior; no focus box."""
         probability = prior.copy()
         transform.paste(probability, sigmoid(logits))
         return probability, None
@@ -144,8 +149,9 @@ class FocalClickPredictor(ClickPredictor):
         transform: CropTransform,
         logits: np.ndarray,
         features: object,
-    ) -> tuple[np.ndarray, float | None]:
-        t0 = time.perf_counter()
+    ) -> tuple[np.ndarray, Box | None]:
+        """The coarse answer, then the focus box redrawn by the refiner (only that box once
+        there are more than `local_only_after` clicks); returns the focus box too."""
         coarse, _ = super()._finish(image, clicks, prev_prob, prior, transform, logits, features)
         focus_cfg = self.config.focus
         box = focus_box(
@@ -169,4 +175,4 @@ class FocalClickPredictor(ClickPredictor):
         late = len(clicks) > self.config.local_only_after
         probability = prev_prob.copy() if late else coarse
         focus.paste(probability, refined, post=sigmoid)
-        return probability, (time.perf_counter() - t0) * 1e3
+        return probability, box
