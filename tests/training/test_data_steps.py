@@ -10,7 +10,7 @@ import torch
 
 from napari_everyclick.core.windowing import Window
 from napari_everyclick.models.build import build_model, net_config
-from napari_everyclick.training.config import AugmentConfig, ClickConfig, TrainConfig
+from napari_everyclick.training.config import AugmentConfig, ClickConfig, OptimConfig, TrainConfig
 from napari_everyclick.training.data import SliceStore, View, ViewSampler
 from napari_everyclick.training.steps import train_step
 
@@ -107,6 +107,22 @@ def test_one_training_step(store, kind, sampler):
         grads = [p.grad for p in model.refiner.parameters()]
         assert all(g is not None and torch.isfinite(g).all() for g in grads)
         assert model.refiner.refine_pred.weight.grad.abs().sum() > 0
+
+
+def test_soft_iou_term_adds_its_weighted_share(store):
+    """With optim.iou_weight the step adds weight x soft IoU of the main output to the loss."""
+    parts = {}
+    for weight in (0.0, 2.0):
+        cfg = config(kind="ritm", optim=OptimConfig(iou_weight=weight))
+        torch.manual_seed(0)
+        model = build_model("ritm", net_config(cfg.architecture)).train()
+        parts[weight] = train_step(
+            model, views(store, cfg), cfg, np.random.default_rng(3), torch.device("cpu")
+        ).parts
+    assert "soft_iou" not in parts[0.0]
+    assert 0.0 < parts[2.0]["soft_iou"] < 1.0
+    base = parts[2.0]["main"] + 0.4 * parts[2.0]["aux"]
+    assert parts[2.0]["loss"] == pytest.approx(base + 2.0 * parts[2.0]["soft_iou"], rel=1e-5)
 
 
 @pytest.mark.parametrize("strategy", ["click", "ritm", "focalclick", "optimal"])

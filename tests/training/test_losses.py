@@ -1,5 +1,5 @@
-"""Training losses on hand-checkable cases: the normalised focal loss (spec 4.1) and the
-FocalClick boundary band (spec 4.6)."""
+"""Training losses on hand-checkable cases: the normalised focal loss (spec 4.1), the soft IoU
+term and the FocalClick boundary band (spec 4.6)."""
 
 from __future__ import annotations
 
@@ -10,7 +10,12 @@ import pytest
 import torch
 from scipy import ndimage
 
-from napari_everyclick.training.losses import bce_loss, boundary_band, normalized_focal_loss
+from napari_everyclick.training.losses import (
+    bce_loss,
+    boundary_band,
+    normalized_focal_loss,
+    soft_iou_loss,
+)
 
 LN2 = math.log(2.0)
 
@@ -138,3 +143,43 @@ def test_boundary_band_tiny_object_is_all_band():
     band = boundary_band(mask)
     assert band[mask].all()
     assert band[28:35, 28:35].all() and band.sum() == 49  # 3x3 dilated by 2 px: 7x7
+
+
+def soft_iou(logits, target) -> float:
+    return float(soft_iou_loss(torch.tensor(logits), torch.tensor(target)))
+
+
+def test_soft_iou_by_hand():
+    # p = 0.5 everywhere, 2 of 4 pixels true: inter 1, union 2 + 2 - 1 = 3, (1 + 1) / (3 + 1)
+    target = np.array([[[[1.0, 1.0], [0.0, 0.0]]]], dtype=np.float32)
+    assert soft_iou(np.zeros_like(target), target) == pytest.approx(0.5)
+
+
+def test_soft_iou_perfect_and_disjoint():
+    target = np.zeros((1, 1, 16, 16), dtype=np.float32)
+    target[..., 4:12, 4:12] = 1.0
+    logits = np.where(target > 0, 30.0, -30.0).astype(np.float32)
+    assert soft_iou(logits, target) == pytest.approx(0.0, abs=1e-6)
+    # everything but the object: inter 0, union 256 -> 1 - 1 / (256 + 1)
+    assert soft_iou(-logits, target) == pytest.approx(256 / 257, abs=1e-4)
+
+
+def test_soft_iou_is_a_mean_of_per_object_ious():
+    """A large object missing its rim costs what the same IoU costs a small one: per sample."""
+    big = np.zeros((1, 32, 32), dtype=np.float32)
+    big[:, 2:30, 2:30] = 1.0
+    small = np.zeros((1, 32, 32), dtype=np.float32)
+    small[:, 10:14, 10:14] = 1.0
+    target = np.stack([big, small])
+    logits = np.where(target > 0, 30.0, -30.0).astype(np.float32)
+    logits[0, :, 2:30, 2:9] = -30.0  # the big one misses a quarter of its pixels
+    expected = (1 - (588 + 1) / (784 + 1)) / 2  # the small one is perfect
+    assert soft_iou(logits, target) == pytest.approx(expected, abs=1e-4)
+
+
+def test_soft_iou_pulls_missed_pixels_in():
+    target = torch.zeros((1, 1, 8, 8))
+    target[..., 2:6, 2:6] = 1.0
+    logits = torch.zeros((1, 1, 8, 8), requires_grad=True)
+    soft_iou_loss(logits, target).backward()
+    assert (logits.grad[target > 0] < 0).all() and (logits.grad[target == 0] > 0).all()

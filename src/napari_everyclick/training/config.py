@@ -47,6 +47,7 @@ class OptimConfig:
     plateau_factor: float = 0.3
     early_stop: int = 12  # validations without a new best before stopping
     aux_weight: float = 0.4
+    iou_weight: float = 0.0  # soft IoU loss on the main output, per sample (0: off, as RITM)
 
 
 @dataclass

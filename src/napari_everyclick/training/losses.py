@@ -1,4 +1,5 @@
-"""Training losses (methods spec 4.1): normalised focal loss, BCE, and FocalClick's refiner terms."""
+"""Training losses (methods spec 4.1): normalised focal loss, BCE, and FocalClick's refiner terms;
+an optional soft IoU term on the main output (ours)."""
 
 from __future__ import annotations
 
@@ -30,6 +31,17 @@ def normalized_focal_loss(
     if weight is not None:
         return (loss * weight).sum() / (weight.sum() + eps)
     return (loss.sum(dim=dims) / (count.squeeze() + eps)).mean()
+
+
+def soft_iou_loss(logits: torch.Tensor, target: torch.Tensor, eps: float = 1.0) -> torch.Tensor:
+    """1 - soft Jaccard index per sample (sum p t / sum (p + t - p t), eps-smoothed), mean over
+    the batch: the per-object IoU the evaluation averages, so a large object's missed rim
+    costs as much as a small object's."""
+    prob = torch.sigmoid(logits)
+    dims = tuple(range(1, logits.dim()))
+    inter = (prob * target).sum(dim=dims)
+    union = (prob + target - prob * target).sum(dim=dims)
+    return (1.0 - (inter + eps) / (union + eps)).mean()
 
 
 def bce_loss(logits: torch.Tensor, target: torch.Tensor) -> torch.Tensor:

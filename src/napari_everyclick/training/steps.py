@@ -24,7 +24,7 @@ from ..inference.inputs import click_prior, coord_features
 from .clicks import draw_click_count, multipoint_clicks
 from .config import TrainConfig
 from .data import View
-from .losses import bce_loss, boundary_band, normalized_focal_loss
+from .losses import bce_loss, boundary_band, normalized_focal_loss, soft_iou_loss
 
 
 @dataclass
@@ -195,6 +195,10 @@ def train_step(
         "aux": float(aux.detach()),
         "clicks": float(np.mean([len(c) for c in clicks])),
     }
+    if config.optim.iou_weight > 0:
+        soft_iou = soft_iou_loss(out["instances"], target)
+        loss = loss + config.optim.iou_weight * soft_iou
+        parts["soft_iou"] = float(soft_iou.detach())
     if config.kind == "focalclick":
         image_hi = _tensor(np.stack([v.image_hi for v in views]), device)
         target_hi = _tensor(
