@@ -99,7 +99,7 @@ class ClickPredictor:
         timings["preprocess"] = (t1 - t0) * 1e3
         timings["network"] = (t2 - t1) * 1e3
         probability, focus = self._finish(
-            image, clicks, prev_prob, prior, transform, logits, features
+            image, clicks, prev_prob, prev_mask, prior, transform, logits, features
         )
         t3 = time.perf_counter()
         state = {"target_box": transform.box}
@@ -126,6 +126,7 @@ class ClickPredictor:
         image: PreparedSlice,
         clicks: Sequence[Click],
         prev_prob: np.ndarray,
+        prev_mask: np.ndarray,
         prior: np.ndarray,
         transform: CropTransform,
         logits: np.ndarray,
@@ -145,6 +146,7 @@ class FocalClickPredictor(ClickPredictor):
         image: PreparedSlice,
         clicks: Sequence[Click],
         prev_prob: np.ndarray,
+        prev_mask: np.ndarray,
         prior: np.ndarray,
         transform: CropTransform,
         logits: np.ndarray,
@@ -152,10 +154,12 @@ class FocalClickPredictor(ClickPredictor):
     ) -> tuple[np.ndarray, Box | None]:
         """The coarse answer, then the focus box redrawn by the refiner (only that box once
         there are more than `local_only_after` clicks); returns the focus box too."""
-        coarse, _ = super()._finish(image, clicks, prev_prob, prior, transform, logits, features)
+        coarse, _ = super()._finish(
+            image, clicks, prev_prob, prev_mask, prior, transform, logits, features
+        )
         focus_cfg = self.config.focus
         box = focus_box(
-            prev_prob > THRESHOLD, coarse > THRESHOLD, clicks[-1], focus_cfg, transform.box
+            prev_mask, coarse > THRESHOLD, clicks[-1], focus_cfg, transform.box
         )
         size = focus_cfg.refine_size
         focus = CropTransform(box, size, size)
