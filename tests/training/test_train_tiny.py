@@ -27,6 +27,7 @@ from napari_everyclick.inference import factory
 from napari_everyclick.inference.factory import segmenter_from_card
 from napari_everyclick.models.cards import read_card
 from napari_everyclick.models.refiner import Refiner
+from napari_everyclick.models.weights import read_state
 from napari_everyclick.training.config import load_config
 from napari_everyclick.training.loop import train
 
@@ -134,3 +135,20 @@ def test_resume_continues_from_the_checkpoint(runs, capsys):
     # stopping between validations validates the steps trained since the last one
     rows = (folder / "val.csv").read_text().splitlines()[1:]
     assert [int(row.split(",")[0]) for row in rows] == [2, 3]
+
+
+def test_a_run_with_a_weight_average_validates_and_ships_the_average(data_root, tmp_path):
+    config_path = write_config(tmp_path, data_root, name="tiny-average", kind="ritm", max_steps=2)
+    config = load_config(config_path)
+    config.optim.average_decay = 0.5
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(factory, "onnx_available", lambda: False)
+        folder = train(config)
+    state = torch.load(folder / "checkpoint.pt", map_location="cpu", weights_only=True)
+    assert state["average"]["updates"] == 2
+    shipped = read_state(folder / "tiny-average.safetensors")
+    averaged, raw = state["average"]["model"], state["model"]
+    moved = [k for k in shipped if k.endswith("weight") and not torch.equal(averaged[k], raw[k])]
+    assert moved  # two Adam steps apart, the average is not the raw weights
+    for key in moved:
+        assert torch.equal(shipped[key].float(), averaged[key].half().float()), key

@@ -4,7 +4,9 @@ Per run folder `runs/NAME/` (git-ignored): log.csv (loss per logged step), val.c
 on a fixed val subset, through the same predictor and robot clicker as `everyclick evaluate`),
 curves.png, checkpoint.pt (model + optimiser + scheduler + counters, at least every
 `checkpoint_minutes`; loaded with weights_only=True) and the best weights so far as
-NAME.safetensors + NAME.json (a model card ready to copy into weights/).
+NAME.safetensors + NAME.json (a model card ready to copy into weights/). With
+`optim.average_decay` set, validation and the exported weights use the moving average of the
+weights instead of the raw ones.
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ from ..evaluation.samples import Sample, iter_samples
 from ..inference.factory import make_predictor
 from ..inference.predictor import PredictorConfig
 from ..models.build import build_model, net_config
+from .averaging import WeightAverage
 from .config import TrainConfig, load_config
 from .curves import plot_run
 from .data import (
@@ -126,12 +129,23 @@ class Run:
             factor=config.optim.plateau_factor,
             patience=config.optim.plateau_patience,
         )
+        decay = config.optim.average_decay
+        self.average = WeightAverage(self.model, decay) if decay else None
         self.step = 0
         self.minutes = 0.0  # cumulative training wall time over all invocations
         self.best_score = -1.0
         self.since_best = 0
         self.best_metrics: dict[str, float] = {}
         self.started_from: dict = {}  # the run whose weights this one started from (--init-from)
+
+    @property
+    def selected(self) -> torch.nn.Module:
+        """The weights validated and exported: the moving average when the run keeps one."""
+        return self.average.model if self.average else self.model
+
+    def after_step(self) -> None:
+        if self.average:
+            self.average.update(self.model)
 
     @property
     def checkpoint_path(self) -> Path:
@@ -149,6 +163,8 @@ class Run:
             "best_metrics": self.best_metrics,
             "started_from": self.started_from,
         }
+        if self.average:
+            state["average"] = self.average.state_dict()
         tmp = self.checkpoint_path.with_suffix(".tmp")
         torch.save(state, tmp)
         tmp.replace(self.checkpoint_path)
@@ -164,11 +180,15 @@ class Run:
         self.since_best = int(state["since_best"])
         self.best_metrics = dict(state["best_metrics"])
         self.started_from = dict(state.get("started_from", {}))
+        if self.average and "average" in state:
+            self.average.load_state_dict(state["average"])
+        elif self.average:  # a checkpoint of a run without one: average from here on
+            self.average.reset(self.model)
 
     def export_best(self, metrics: dict[str, float]) -> Path:
         cfg = self.config
         return write_model(
-            self.model,
+            self.selected,
             self.folder,
             cfg.name,
             cfg.kind,
@@ -208,7 +228,7 @@ def lineage(weights: Path) -> dict:
 
 def validate(run: Run, validator: Validator) -> dict[str, float]:
     """Validate the run's model: a val.csv row, the best weights exported when it improved."""
-    metrics = validator(run.model)
+    metrics = validator(run.selected)
     append_csv(
         run.folder / "val.csv", {"step": run.step, "minutes": round(run.minutes, 2), **metrics}
     )
@@ -238,6 +258,8 @@ def train(config: TrainConfig, resume: bool = False, init_from: str | None = Non
     elif init_from:
         left = load_init(run.model, init_from)
         run.started_from = lineage(Path(init_from))
+        if run.average:
+            run.average.reset(run.model)
         print(f"initialised from {init_from} ({len(left)} tensors left at their initial values)")
     (run.folder / "config.json").write_text(json.dumps(config.to_dict(), indent=1))
     store = SliceStore.load(config.data.root, config.data.train_split)
@@ -274,6 +296,7 @@ def train(config: TrainConfig, resume: bool = False, init_from: str | None = Non
             run.optimizer.zero_grad(set_to_none=True)
             result.loss.backward()
             run.optimizer.step()
+            run.after_step()
             failures = 0
         except (ValueError, RuntimeError) as exc:  # one bad batch must not end hours of training
             failures += 1
