@@ -243,3 +243,33 @@ def test_real_val_slice_untrained_ritm_returns_the_disk(real_slice):
     hu, click = real_slice
     s = session("ritm", hu=hu, perturb=False)
     assert_disk_up_to_resampling(s.click(click), click)
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_click_core_puts_every_clicked_pixel_on_its_side(kind):
+    """A network that answers "background" everywhere leaves positive clicks outside the mask;
+    with click_core_px every click's centre (and its core) ends on the click's side, the
+    newest click winning where cores overlap, and the probability agrees with the mask."""
+
+    def run(**options) -> Session:
+        s = session(kind, **options)
+        model = s.segmenter.runner.model
+        with torch.no_grad():
+            (model.coarse if kind == "focalclick" else model).head.cls_head.bias.fill_(-30.0)
+        for click in CLICKS:
+            s.click(click)
+        return s
+
+    def at(mask: np.ndarray, click: Click) -> bool:
+        return bool(mask[round(click.y), round(click.x)])
+
+    plain = run()
+    assert not at(plain.mask, CLICKS[0]) and not at(plain.mask, CLICKS[2])
+    kept = run(click_core_px=0.0)
+    assert all(at(kept.mask, c) == c.positive for c in CLICKS)
+    assert np.array_equal(kept.mask, kept.prediction.probability > 0.5)
+    cored = run(click_core_px=2.0)
+    yy, xx = np.mgrid[: SHAPE[0], : SHAPE[1]]
+    for click in CLICKS:
+        core = (yy - click.y) ** 2 + (xx - click.x) ** 2 <= 4.0
+        assert (cored.mask[core] == click.positive).all()

@@ -14,7 +14,7 @@ from dataclasses import asdict, dataclass, field
 import numpy as np
 
 from ..core.clicks import Click
-from ..core.disks import disk_maps
+from ..core.disks import disk_maps, paint_disk
 from ..core.geometry import Box, CropTransform
 from ..core.segmenter import Prediction, PreparedSlice
 from ..core.windowing import Window, apply_window
@@ -38,6 +38,9 @@ class PredictorConfig:
     # local) measured on val, avg radius, 20 clicks: IIE 0.1506 -> 0.1405, IoU@5 0.824 -> 0.833
     # against 10; with Progressive Merge on top 0.1437 (docs/models.md).
     local_only_after: int = 1
+    # Every click's centre, within this many slice pixels (0: the clicked pixel alone), ends up
+    # on the click's side, clicks in order, as flood fill guarantees; None: the network decides.
+    click_core_px: float | None = None
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -112,6 +115,10 @@ class ClickPredictor:
             probability = np.where(
                 mask, np.maximum(probability, 0.5 + 1e-3), np.minimum(probability, 0.5 - 1e-3)
             ).astype(np.float32)
+        if self.config.click_core_px is not None:
+            for click in clicks:
+                paint_disk(probability, click.y, click.x, self.config.click_core_px, click.positive)
+                paint_disk(mask, click.y, click.x, self.config.click_core_px, click.positive)
         timings["postprocess"] = (time.perf_counter() - t3) * 1e3
         timings["total"] = (time.perf_counter() - t0) * 1e3
         return Prediction(
@@ -158,9 +165,7 @@ class FocalClickPredictor(ClickPredictor):
             image, clicks, prev_prob, prev_mask, prior, transform, logits, features
         )
         focus_cfg = self.config.focus
-        box = focus_box(
-            prev_mask, coarse > THRESHOLD, clicks[-1], focus_cfg, transform.box
-        )
+        box = focus_box(prev_mask, coarse > THRESHOLD, clicks[-1], focus_cfg, transform.box)
         size = focus_cfg.refine_size
         focus = CropTransform(box, size, size)
         focus_image = focus.crop(image.extra["channels"], PAD_VALUE)
