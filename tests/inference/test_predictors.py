@@ -263,9 +263,9 @@ def test_click_core_puts_every_clicked_pixel_on_its_side(kind):
     def at(mask: np.ndarray, click: Click) -> bool:
         return bool(mask[round(click.y), round(click.x)])
 
-    plain = run()
+    plain = run(click_core_px=None)
     assert not at(plain.mask, CLICKS[0]) and not at(plain.mask, CLICKS[2])
-    kept = run(click_core_px=0.0)
+    kept = run()  # the default: the clicked pixel alone
     assert all(at(kept.mask, c) == c.positive for c in CLICKS)
     assert np.array_equal(kept.mask, kept.prediction.probability > 0.5)
     cored = run(click_core_px=2.0)
