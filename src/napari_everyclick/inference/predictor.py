@@ -28,7 +28,8 @@ THRESHOLD = 0.5
 
 @dataclass(frozen=True)
 class PredictorConfig:
-    """Inference settings a model card records; `flip` averages a mirrored pass (RITM)."""
+    """Inference settings a model card records; `flip` averages the coarse network's logits with
+    those of its mirrored input (RITM's network, FocalClick's coarse one; twice its time)."""
 
     crop: CropConfig = field(default_factory=CropConfig)
     focus: FocusConfig = field(default_factory=FocusConfig)
