@@ -13,6 +13,7 @@ from napari_everyclick.core.clicker import padded_distance
 from napari_everyclick.core.clicks import STATIC_RADIUS_PX, Click
 from napari_everyclick.core.disks import disk_union
 from napari_everyclick.core.session import Session
+from napari_everyclick.core.windowing import Window
 from napari_everyclick.inference.crops import CropConfig, FocusConfig
 from napari_everyclick.inference.factory import random_segmenter
 from napari_everyclick.inference.merge import progressive_merge
@@ -273,3 +274,34 @@ def test_click_core_puts_every_clicked_pixel_on_its_side(kind):
     for click in CLICKS:
         core = (yy - click.y) ** 2 + (xx - click.x) ** 2 <= 4.0
         assert (cored.mask[core] == click.positive).all()
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_first_drag_blends_the_network_with_the_disk(kind):
+    """first_drag_disk_weight w: a first drag's probability is (1 - w) x the network's + w x
+    its disk; a plain first click and every later click keep the network's answer."""
+    drag, plain = CLICKS[0], CLICKS[2]
+    disk = disk_union([drag], SHAPE).astype(np.float32)
+
+    def probabilities(first: Click, **options) -> list[np.ndarray]:
+        s = session(kind, click_core_px=None, **options)
+        out = []
+        for click in (first, CLICKS[1]):
+            s.click(click)
+            out.append(s.prediction.probability)
+        return out
+
+    network = probabilities(drag)
+    blended = probabilities(drag, first_drag_disk_weight=0.3)
+    np.testing.assert_allclose(blended[0], 0.7 * network[0] + 0.3 * disk, atol=1e-6)
+    assert not np.allclose(blended[0], network[0])
+    assert np.array_equal(
+        probabilities(plain, first_drag_disk_weight=0.3)[0], probabilities(plain)[0]
+    )
+    # a second click after the blended first one is the network's answer, whatever the weight
+    network_only = segmenter(kind, click_core_px=None)
+    weighted = segmenter(kind, click_core_px=None, first_drag_disk_weight=0.3)
+    image = network_only.prepare(synthetic_slice(), Window(40.0, 400.0))
+    first = weighted.predict(image, [drag], None)
+    second = [seg.predict(image, CLICKS[:2], first).probability for seg in (network_only, weighted)]
+    assert np.array_equal(second[0], second[1])
