@@ -17,7 +17,7 @@ from napari_everyclick.core.windowing import Window
 from napari_everyclick.inference.crops import CropConfig, FocusConfig
 from napari_everyclick.inference.factory import random_segmenter
 from napari_everyclick.inference.merge import progressive_merge
-from napari_everyclick.inference.predictor import ClickPredictor, PredictorConfig
+from napari_everyclick.inference.predictor import ClickPredictor, PredictorConfig, rethreshold
 from napari_everyclick.inference.runners import TorchRunner
 from napari_everyclick.io.npz import read_npz_case
 from napari_everyclick.models.hrnet_ocr import NetConfig
@@ -304,4 +304,46 @@ def test_first_drag_blends_the_network_with_the_disk(kind):
     image = network_only.prepare(synthetic_slice(), Window(40.0, 400.0))
     first = weighted.predict(image, [drag], None)
     second = [seg.predict(image, CLICKS[:2], first).probability for seg in (network_only, weighted)]
+    assert np.array_equal(second[0], second[1])
+
+
+def test_rethreshold_sends_the_threshold_to_one_half_monotonically():
+    p = np.linspace(0.0, 1.0, 101, dtype=np.float32)
+    for t in (0.2, 0.35, 0.5, 0.7):
+        q = rethreshold(p, t)
+        assert q[0] == 0.0 and q[-1] == pytest.approx(1.0)
+        assert np.all(np.diff(q) > 0)
+        assert np.array_equal(q > 0.5, p > t)
+    with pytest.raises(ValueError, match="threshold"):
+        rethreshold(p, 0.0)
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_first_plain_click_is_read_at_its_own_threshold(kind):
+    """first_plain_click_threshold t: a plain first click's mask is the network's probability
+    above t; a first drag and the second click keep the 0.5 threshold."""
+    drag, plain = CLICKS[0], CLICKS[2]
+
+    def first(click: Click, **options) -> Session:
+        s = session(kind, click_core_px=None, **options)
+        s.click(click)
+        return s
+
+    network = first(plain).prediction.probability
+    lowered = first(plain, first_plain_click_threshold=0.3)
+    assert np.array_equal(lowered.mask, network > 0.3)
+    assert (lowered.mask & ~(network > 0.5)).any()  # the lower threshold adds pixels here
+    assert np.array_equal(lowered.mask, lowered.prediction.probability > 0.5)
+    assert np.array_equal(
+        first(drag, first_plain_click_threshold=0.3).prediction.probability,
+        first(drag).prediction.probability,
+    )
+    plain_only = session(kind, click_core_px=None)
+    lowered_twice = session(kind, click_core_px=None, first_plain_click_threshold=0.3)
+    image = plain_only.segmenter.prepare(synthetic_slice(), Window(40.0, 400.0))
+    start = lowered_twice.segmenter.predict(image, [plain], None)
+    second = [
+        s.segmenter.predict(image, [plain, CLICKS[1]], start).probability
+        for s in (plain_only, lowered_twice)
+    ]
     assert np.array_equal(second[0], second[1])
