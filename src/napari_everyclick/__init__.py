@@ -1,9 +1,9 @@
 """napari-everyclick: outline a CT lesion in one or two gestures.
 
-from napari_everyclick import Click, open_session
-s = open_session("flood")
-s.set_image(slice_hu, window=(40, 400))
-mask = s.click(Click(y=120.0, x=88.0, positive=True, radius=14.0))
+    from napari_everyclick import Click, open_session
+    s = open_session("flood")
+    s.set_image(slice_hu, window=(40, 400))
+    mask = s.click(Click(y=120.0, x=88.0, positive=True, radius=14.0))
 """
 
 from .core.clicks import STATIC_RADIUS_PX, Click

@@ -1,6 +1,6 @@
 """Hypothesis profiles for the core tests: a short "ci" run by default, a long fuzz on demand.
 
-HYPOTHESIS_PROFILE=long pytest tests/core -m "slow or not slow"
+    HYPOTHESIS_PROFILE=long pytest tests/core -m "slow or not slow"
 """
 
 from __future__ import annotations

@@ -251,9 +251,7 @@ def test_single_pixel_error_gets_the_minimum_radius():
         click = RobotClicker(target, strategy).next_click()
         assert (click.y, click.x) == (4.0, 4.0)
         # tight 1, enclosing 0 (a point): avg 0.5; enclosing is floored at 0.5
-        assert click.radius == pytest.approx(
-            {"tight": 1.0, "enclosing": 0.5, "avg": 0.5}[strategy], abs=1e-3
-        )
+        assert click.radius == pytest.approx({"tight": 1.0, "enclosing": 0.5, "avg": 0.5}[strategy], abs=1e-3)
 
 
 def test_distributed_radii_lie_in_the_widened_range():

@@ -1,9 +1,9 @@
 """A segmentation session on one slice: click history, previous mask, undo and reset.
 
-s = open_session("flood")
-s.set_image(slice_hu, window=(40, 400))
-mask = s.click(Click(y=120.0, x=88.0, positive=True, radius=14.0))
-s.undo(); s.reset()
+    s = open_session("flood")
+    s.set_image(slice_hu, window=(40, 400))
+    mask = s.click(Click(y=120.0, x=88.0, positive=True, radius=14.0))
+    s.undo(); s.reset()
 """
 
 from __future__ import annotations

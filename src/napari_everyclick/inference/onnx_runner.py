@@ -48,7 +48,9 @@ def _export(module: nn.Module, inputs: tuple[torch.Tensor, ...], names: list[str
     buffer = io.BytesIO()
     with warnings.catch_warnings():  # tracer notes on shapes that are static by design
         warnings.simplefilter("ignore")
-        torch.onnx.export(module, inputs, buffer, input_names=names, opset_version=17, dynamo=False)
+        torch.onnx.export(
+            module, inputs, buffer, input_names=names, opset_version=17, dynamo=False
+        )
     return buffer.getvalue()
 
 

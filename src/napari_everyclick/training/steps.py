@@ -171,10 +171,7 @@ def refiner_loss(
     weight = 0.5 * trimap + 0.5
     refine = normalized_focal_loss(refined["refined"], focus_target, weight=weight)
     boundary = bce_loss(refined["boundary"], trimap)
-    return refine + boundary, {
-        "refine": float(refine.detach()),
-        "boundary": float(boundary.detach()),
-    }
+    return refine + boundary, {"refine": float(refine.detach()), "boundary": float(boundary.detach())}
 
 
 def train_step(
