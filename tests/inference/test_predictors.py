@@ -276,6 +276,19 @@ def test_click_core_puts_every_clicked_pixel_on_its_side(kind):
         assert (cored.mask[core] == click.positive).all()
 
 
+def second_click_probabilities(kind: str, first: Click, **options) -> list[np.ndarray]:
+    """The probability of a second click (CLICKS[1]) after `first` was answered with
+    `options`, from a predictor without `options` and from one with them: equal when the
+    options concern the first click only."""
+    without = segmenter(kind, click_core_px=None)
+    with_options = segmenter(kind, click_core_px=None, **options)
+    image = without.prepare(synthetic_slice(), Window(40.0, 400.0))
+    start = with_options.predict(image, [first], None)
+    return [
+        seg.predict(image, [first, CLICKS[1]], start).probability for seg in (without, with_options)
+    ]
+
+
 @pytest.mark.parametrize("kind", KINDS)
 def test_first_drag_blends_the_network_with_the_disk(kind):
     """first_drag_disk_weight w: a first drag's probability is (1 - w) x the network's + w x
@@ -299,11 +312,7 @@ def test_first_drag_blends_the_network_with_the_disk(kind):
         probabilities(plain, first_drag_disk_weight=0.3)[0], probabilities(plain)[0]
     )
     # a second click after the blended first one is the network's answer, whatever the weight
-    network_only = segmenter(kind, click_core_px=None)
-    weighted = segmenter(kind, click_core_px=None, first_drag_disk_weight=0.3)
-    image = network_only.prepare(synthetic_slice(), Window(40.0, 400.0))
-    first = weighted.predict(image, [drag], None)
-    second = [seg.predict(image, CLICKS[:2], first).probability for seg in (network_only, weighted)]
+    second = second_click_probabilities(kind, drag, first_drag_disk_weight=0.3)
     assert np.array_equal(second[0], second[1])
 
 
@@ -338,12 +347,5 @@ def test_first_plain_click_is_read_at_its_own_threshold(kind):
         first(drag, first_plain_click_threshold=0.3).prediction.probability,
         first(drag).prediction.probability,
     )
-    plain_only = session(kind, click_core_px=None)
-    lowered_twice = session(kind, click_core_px=None, first_plain_click_threshold=0.3)
-    image = plain_only.segmenter.prepare(synthetic_slice(), Window(40.0, 400.0))
-    start = lowered_twice.segmenter.predict(image, [plain], None)
-    second = [
-        s.segmenter.predict(image, [plain, CLICKS[1]], start).probability
-        for s in (plain_only, lowered_twice)
-    ]
+    second = second_click_probabilities(kind, plain, first_plain_click_threshold=0.3)
     assert np.array_equal(second[0], second[1])

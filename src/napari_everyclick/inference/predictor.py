@@ -127,16 +127,8 @@ class ClickPredictor:
         probability, focus = self._finish(
             image, clicks, prev_prob, prev_mask, prior, transform, logits, features
         )
-        weight = self.config.first_drag_disk_weight
-        if weight and len(clicks) == 1 and not is_plain_click(clicks[0], self.config.crop):
-            probability = ((1.0 - weight) * probability + weight * prior).astype(np.float32)
-        threshold = self.config.first_plain_click_threshold
-        if (
-            threshold != THRESHOLD
-            and len(clicks) == 1
-            and is_plain_click(clicks[0], self.config.crop)
-        ):
-            probability = rethreshold(probability, threshold)
+        if len(clicks) == 1:
+            probability = self._first_answer(probability, prior, clicks[0])
         t3 = time.perf_counter()
         state = {"target_box": transform.box}
         if focus is not None:
@@ -160,6 +152,17 @@ class ClickPredictor:
             state=state,
             timings_ms=timings,
         )
+
+    def _first_answer(self, probability: np.ndarray, prior: np.ndarray, click: Click) -> np.ndarray:
+        """A first click's probability as the card calibrates it: a drag leans on its disk
+        (`first_drag_disk_weight`), a plain click is read at `first_plain_click_threshold`."""
+        if is_plain_click(click, self.config.crop):
+            threshold = self.config.first_plain_click_threshold
+            return probability if threshold == THRESHOLD else rethreshold(probability, threshold)
+        weight = self.config.first_drag_disk_weight
+        if not weight:
+            return probability
+        return ((1.0 - weight) * probability + weight * prior).astype(np.float32)
 
     def _finish(
         self,
