@@ -125,6 +125,26 @@ def test_soft_iou_term_adds_its_weighted_share(store):
     assert parts[2.0]["loss"] == pytest.approx(base + 2.0 * parts[2.0]["soft_iou"], rel=1e-5)
 
 
+@pytest.mark.parametrize(("max_clicks", "expected"), [(1, True), (3, False)])
+def test_first_click_soft_iou_only_on_first_click_batches(store, max_clicks, expected):
+    """With optim.iou_first_click_only the soft IoU term joins the loss of a batch whose clicks
+    were all given before the pass (n = 1) and stays out of one with simulated clicks."""
+    cfg = config(
+        kind="ritm",
+        optim=OptimConfig(iou_weight=1.0, iou_first_click_only=True),
+        clicks=ClickConfig(max_clicks=max_clicks, decay=1e-9, static_prob=0.0),
+    )
+    if max_clicks > 1:  # P(n) ~ decay^(n-1) with decay ~ 0 draws n = 1; invert it to draw n = 3
+        cfg.clicks.decay = 1e9
+    torch.manual_seed(0)
+    model = build_model("ritm", net_config(cfg.architecture)).train()
+    parts = train_step(
+        model, views(store, cfg), cfg, np.random.default_rng(3), torch.device("cpu")
+    ).parts
+    assert parts["clicks"] == 1.0 if expected else parts["clicks"] > 1.0
+    assert ("soft_iou" in parts) is expected
+
+
 @pytest.mark.parametrize("strategy", ["click", "ritm", "focalclick", "optimal"])
 def test_static_views_click_with_the_views_static_radius(store, strategy):
     """A static sample's clicks all carry one radius: the first click's equals the radius the

@@ -48,6 +48,7 @@ class OptimConfig:
     early_stop: int = 12  # validations without a new best before stopping
     aux_weight: float = 0.4
     iou_weight: float = 0.0  # soft IoU loss on the main output, per sample (0: off, as RITM)
+    iou_first_click_only: bool = False  # soft IoU only when n = 1 (no simulated click)
     average_decay: float = 0.0  # validate and ship an EMA of the weights (0: the raw weights)
 
 

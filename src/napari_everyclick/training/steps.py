@@ -195,7 +195,8 @@ def train_step(
         "aux": float(aux.detach()),
         "clicks": float(np.mean([len(c) for c in clicks])),
     }
-    if config.optim.iou_weight > 0:
+    first_click = all(fresh)  # no click was simulated before the loss pass
+    if config.optim.iou_weight > 0 and (first_click or not config.optim.iou_first_click_only):
         soft_iou = soft_iou_loss(out["instances"], target)
         loss = loss + config.optim.iou_weight * soft_iou
         parts["soft_iou"] = float(soft_iou.detach())
