@@ -327,6 +327,30 @@ def test_rethreshold_sends_the_threshold_to_one_half_monotonically():
         rethreshold(p, 0.0)
 
 
+@pytest.mark.parametrize(
+    ("settings", "message"),
+    [
+        ({"first_plain_click_threshold": 1.5}, "first_plain_click_threshold must lie in"),
+        ({"first_plain_click_threshold": 0.0}, "first_plain_click_threshold must lie in"),
+        ({"first_drag_disk_weight": -0.1}, "first_drag_disk_weight must lie in"),
+        ({"click_core_px": -1.0}, "click_core_px must be >= 0"),
+        ({"local_only_after": -1}, "local_only_after must be >= 0"),
+        ({"crop": {"net_size": 0}}, "crop.net_size must be > 0"),
+        ({"focus": {"refine_size": -64}}, "focus.refine_size must be > 0"),
+    ],
+)
+def test_predictor_settings_no_click_could_use_are_refused_at_once(settings, message):
+    with pytest.raises(ValueError, match=message):
+        PredictorConfig.from_dict(settings)
+
+
+def test_predictor_settings_at_their_bounds_are_accepted():
+    config = PredictorConfig.from_dict(
+        {"first_drag_disk_weight": 1.0, "click_core_px": None, "local_only_after": 0}
+    )
+    assert config.first_drag_disk_weight == 1.0 and config.click_core_px is None
+
+
 @pytest.mark.parametrize("kind", KINDS)
 def test_first_plain_click_is_read_at_its_own_threshold(kind):
     """first_plain_click_threshold t: a plain first click's mask is the network's probability

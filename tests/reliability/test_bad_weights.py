@@ -19,6 +19,7 @@ from widget.conftest import MASS, MASS_Z, wait_idle
 from napari_everyclick.cli import main
 from napari_everyclick.core.clicks import Click
 from napari_everyclick.core.errors import WeightsError
+from napari_everyclick.inference.factory import segmenter_from_card
 from napari_everyclick.inference.predictor import PredictorConfig
 from napari_everyclick.methods import available_methods, make_segmenter, open_session
 from napari_everyclick.models import cards
@@ -136,6 +137,18 @@ def test_each_broken_model_is_a_weights_error_naming_its_file(weights_dir, no_to
     with pytest.raises(WeightsError, match=BROKEN[name]) as err:
         make_segmenter(name, device="cpu", backend="torch")
     assert str(weights_dir / f"{name}.safetensors") in str(err.value)
+
+
+def test_a_card_with_a_bad_predictor_setting_is_refused_when_it_loads(good, tmp_path):
+    """Before: the card loaded and the first plain click raised from deep in the predictor."""
+    card = copy_card(
+        good, tmp_path, "ritm-bad-threshold", good.with_suffix(".safetensors").read_bytes()
+    )
+    card["predictor"]["first_plain_click_threshold"] = 1.5
+    (tmp_path / "ritm-bad-threshold.json").write_text(json.dumps(card))
+    with pytest.raises(WeightsError, match="first_plain_click_threshold must lie in") as err:
+        segmenter_from_card(cards.read_card(tmp_path / "ritm-bad-threshold.json"), "cpu")
+    assert str(tmp_path / "ritm-bad-threshold.json") in str(err.value)
 
 
 @pytest.fixture

@@ -152,3 +152,16 @@ def test_a_run_with_a_weight_average_validates_and_ships_the_average(data_root, 
     assert moved  # two Adam steps apart, the average is not the raw weights
     for key in moved:
         assert torch.equal(shipped[key].float(), averaged[key].half().float()), key
+
+
+def test_a_bad_predictor_setting_fails_before_any_training(data_root, tmp_path):
+    """Before: the run trained until its first validation, then raised there."""
+    path = write_config(
+        tmp_path,
+        data_root,
+        name="tiny-bad",
+        predictor={"crop": {"net_size": 64}, "first_drag_disk_weight": 2.0},
+    )
+    with pytest.raises(ValueError, match="first_drag_disk_weight must lie in"):
+        train(load_config(path))
+    assert not (tmp_path / "runs" / "tiny-bad").exists()

@@ -66,9 +66,12 @@ def segmenter_from_card(
     """Load the card's weights (sha256 and shapes checked) into a ready predictor."""
     if card.kind not in PREDICTORS:
         raise WeightsError(f"model card {card.path} has unknown kind {card.kind!r}")
+    try:
+        config = PredictorConfig.from_dict(card.data.get("predictor", {}))
+    except (TypeError, ValueError) as exc:
+        raise WeightsError(f"model card {card.path} has bad predictor settings: {exc}") from None
     model = build_model(card.kind, net_config(card.architecture))
     load_weights(model, card.weights_path, card.data["sha256"])
-    config = PredictorConfig.from_dict(card.data.get("predictor", {}))
     overrides = {}
     if progressive_merge is not None:
         overrides["progressive_merge"] = progressive_merge

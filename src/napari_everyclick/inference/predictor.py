@@ -55,6 +55,35 @@ class PredictorConfig:
     # IoU@1 from 0.471 to 0.557 (FocalClick), 0.3 from 0.361 to 0.575 (RITM).
     first_plain_click_threshold: float = THRESHOLD
 
+    def __post_init__(self) -> None:
+        """Refuse values no click could use, so a bad card fails when it loads, not at the
+        first click that reads the value."""
+        problems = []
+        if self.local_only_after < 0:
+            problems.append(f"local_only_after must be >= 0, got {self.local_only_after}")
+        if self.click_core_px is not None and self.click_core_px < 0:
+            problems.append(f"click_core_px must be >= 0 or null, got {self.click_core_px}")
+        if not 0.0 <= self.first_drag_disk_weight <= 1.0:
+            problems.append(
+                f"first_drag_disk_weight must lie in [0, 1], got {self.first_drag_disk_weight}"
+            )
+        if not 0.0 < self.first_plain_click_threshold < 1.0:
+            problems.append(
+                "first_plain_click_threshold must lie in (0, 1), got "
+                f"{self.first_plain_click_threshold}"
+            )
+        sizes = {
+            "crop.net_size": self.crop.net_size,
+            "crop.first_disk_ratio": self.crop.first_disk_ratio,
+            "crop.static_radius": self.crop.static_radius,
+            "focus.refine_size": self.focus.refine_size,
+        }
+        problems += [
+            f"{key} must be > 0, got {value}" for key, value in sizes.items() if value <= 0
+        ]
+        if problems:
+            raise ValueError("; ".join(problems))
+
     def to_dict(self) -> dict:
         return asdict(self)
 

@@ -51,6 +51,7 @@ class Validator:
 
     def __init__(self, config: TrainConfig) -> None:
         self.config = config
+        self.predictor_config = PredictorConfig.from_dict(config.predictor)  # bad values: now
         samples = list(iter_samples([config.data.root], config.data.val_split))
         if config.val_samples and len(samples) > config.val_samples:
             idx = np.linspace(0, len(samples) - 1, config.val_samples).round().astype(int)
@@ -67,7 +68,7 @@ class Validator:
             cfg.name,
             cfg.kind,
             copy.deepcopy(model),
-            PredictorConfig.from_dict(cfg.predictor),
+            self.predictor_config,
             "cpu",
         )
         k = cfg.val_clicks
@@ -247,6 +248,7 @@ def train(config: TrainConfig, resume: bool = False, init_from: str | None = Non
     if config.threads:
         torch.set_num_threads(config.threads)
     torch.manual_seed(config.seed)
+    validator = Validator(config)  # first: a bad predictor setting fails before any training
     run = Run(config)
     if resume and run.checkpoint_path.exists():
         run.load_checkpoint()
@@ -279,7 +281,6 @@ def train(config: TrainConfig, resume: bool = False, init_from: str | None = Non
         collate_fn=list,
         persistent_workers=config.workers > 0,
     )
-    validator = Validator(config)
     rng = np.random.default_rng([config.seed, run.step])
     device = torch.device("cpu")
     start = time.perf_counter()
