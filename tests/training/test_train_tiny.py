@@ -12,6 +12,8 @@ data by absolute path (nothing is copied), so loading takes a fraction of a seco
 from __future__ import annotations
 
 import contextlib
+import csv
+import dataclasses
 import io
 import json
 from pathlib import Path
@@ -22,6 +24,7 @@ import torch
 
 from napari_everyclick.core.clicks import Click
 from napari_everyclick.core.session import Session
+from napari_everyclick.evaluation.runner import evaluate_segmenter
 from napari_everyclick.evaluation.samples import iter_samples
 from napari_everyclick.inference import factory
 from napari_everyclick.inference.factory import segmenter_from_card
@@ -29,7 +32,7 @@ from napari_everyclick.models.cards import read_card
 from napari_everyclick.models.refiner import Refiner
 from napari_everyclick.models.weights import read_state
 from napari_everyclick.training.config import load_config
-from napari_everyclick.training.loop import train
+from napari_everyclick.training.loop import Validator, train
 
 CONFIGS = Path(__file__).resolve().parents[2] / "configs"
 
@@ -165,3 +168,41 @@ def test_a_bad_predictor_setting_fails_before_any_training(data_root, tmp_path):
     with pytest.raises(ValueError, match="first_drag_disk_weight must lie in"):
         train(load_config(path))
     assert not (tmp_path / "runs" / "tiny-bad").exists()
+
+
+def test_validation_calibrates_the_first_click_and_the_card_carries_the_choice(data_root, tmp_path):
+    """Each validation picks the listed first-click settings by click-1 IoU on its val samples;
+    val.csv records the choice and the exported card's predictor holds it."""
+    grid = {"first_drag_disk_weight": [0.0, 0.5, 1.0], "first_plain_click_threshold": [0.2, 0.5]}
+    path = write_config(tmp_path, data_root, name="tiny-calibrated", kind="ritm", max_steps=1)
+    config = load_config(path)
+    config.calibrate = grid
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(factory, "onnx_available", lambda: False)
+        folder = train(config)
+    card = read_card(folder / "tiny-calibrated.json")
+    row = list(csv.DictReader((folder / "val.csv").read_text().splitlines()))[-1]
+    segmenter = segmenter_from_card(card, device="cpu", backend="torch")
+    samples = Validator(config).samples
+    for key, radius in (
+        ("first_drag_disk_weight", "avg"),
+        ("first_plain_click_threshold", "static"),
+    ):
+        ious = []
+        for value in grid[key]:
+            segmenter.config = dataclasses.replace(segmenter.config, **{key: value})
+            rows = evaluate_segmenter(segmenter, samples, 1, radius, progress=False).rows
+            ious.append(np.mean([r.ious[0] for r in rows]))
+        chosen = grid[key][int(np.argmax(ious))]  # the first of equals, as the validator
+        assert card.data["predictor"][key] == chosen == float(row[key])
+    assert ious[0] != ious[1]  # a threshold of 0.2 and 0.5 give different plain-click masks
+
+
+def test_calibrating_an_unknown_setting_is_refused(data_root, tmp_path):
+    config = load_config(write_config(tmp_path, data_root, name="tiny-unknown"))
+    config.calibrate = {"flip": [0.0, 1.0]}
+    with pytest.raises(ValueError, match="calibrate: unknown settings flip"):
+        train(config)
+    config.calibrate = {"first_plain_click_threshold": [0.5, 1.5]}
+    with pytest.raises(ValueError, match="first_plain_click_threshold must lie in"):
+        train(config)

@@ -67,6 +67,10 @@ class TrainConfig:
     val_every_minutes: float = 10.0
     val_samples: int = 80
     val_clicks: int = 5
+    # first-click settings chosen at each validation, by click-1 IoU on the val samples (see
+    # training/loop.py CALIBRATED), e.g. {"first_plain_click_threshold": [0.3, 0.4, 0.5]}; the
+    # chosen values go into the val.csv row and into the exported card's predictor settings
+    calibrate: dict[str, list[float]] = field(default_factory=dict)
     checkpoint_minutes: float = 5.0
     threads: int = 0  # 0: all cores
     workers: int = 1

@@ -6,13 +6,17 @@ curves.png, checkpoint.pt (model + optimiser + scheduler + counters, at least ev
 `checkpoint_minutes`; loaded with weights_only=True) and the best weights so far as
 NAME.safetensors + NAME.json (a model card ready to copy into weights/). With
 `optim.average_decay` set, validation and the exported weights use the moving average of the
-weights instead of the raw ones.
+weights instead of the raw ones. With `calibrate`, each validation first chooses the listed
+first-click settings by click-1 IoU (a drag's disk blend, a plain click's threshold: a checkpoint
+is judged with the settings that suit it, not those of the weights it started from), and the
+exported card carries the chosen ones.
 """
 
 from __future__ import annotations
 
 import copy
 import csv
+import dataclasses
 import json
 import time
 from pathlib import Path
@@ -26,7 +30,7 @@ from ..core.classical.disk import DiskSegmenter
 from ..evaluation.runner import evaluate_segmenter
 from ..evaluation.samples import Sample, iter_samples
 from ..inference.factory import make_predictor
-from ..inference.predictor import PredictorConfig
+from ..inference.predictor import ClickPredictor, PredictorConfig
 from ..models.build import build_model, net_config
 from .averaging import WeightAverage
 from .config import TrainConfig, load_config
@@ -44,6 +48,9 @@ from .steps import train_step
 
 LOG_EVERY = 10
 MAX_CONSECUTIVE_FAILURES = 20
+# first-click predictor settings a run may calibrate, and the robot radius whose click 1 they
+# govern: a drag's blend with its disk, a plain click's threshold
+CALIBRATED = {"first_drag_disk_weight": "avg", "first_plain_click_threshold": "static"}
 
 
 class Validator:
@@ -52,6 +59,16 @@ class Validator:
     def __init__(self, config: TrainConfig) -> None:
         self.config = config
         self.predictor_config = PredictorConfig.from_dict(config.predictor)  # bad values: now
+        unknown = set(config.calibrate) - set(CALIBRATED)
+        if unknown:
+            raise ValueError(
+                f"calibrate: unknown settings {', '.join(sorted(unknown))} "
+                f"(known: {', '.join(CALIBRATED)})"
+            )
+        for key, values in config.calibrate.items():  # every candidate must be usable
+            for value in values:
+                dataclasses.replace(self.predictor_config, **{key: value})
+        self.last_config = self.predictor_config  # the settings of the latest validation
         samples = list(iter_samples([config.data.root], config.data.val_split))
         if config.val_samples and len(samples) > config.val_samples:
             idx = np.linspace(0, len(samples) - 1, config.val_samples).round().astype(int)
@@ -71,8 +88,11 @@ class Validator:
             self.predictor_config,
             "cpu",
         )
-        k = cfg.val_clicks
         metrics: dict[str, float] = {"disk_iou1_avg": float(self.disk_iou1.mean())}
+        for key, values in cfg.calibrate.items():
+            metrics[key] = self.calibrate(predictor, key, values)
+        self.last_config = predictor.config
+        k = cfg.val_clicks
         for radius in ("avg", "static"):
             rows = evaluate_segmenter(predictor, self.samples, k, radius, progress=False).rows
             ious = np.array([row.ious for row in rows])
@@ -88,6 +108,19 @@ class Validator:
             + 0.2 * metrics[f"iou{k}_static"]
         )
         return metrics
+
+    def calibrate(self, predictor: ClickPredictor, key: str, values: list[float]) -> float:
+        """Set the predictor's first-click setting `key` to the value among `values` with the
+        best mean click-1 IoU on the val samples (the first on ties); return it."""
+        best, best_iou = values[0], -1.0
+        for value in values:
+            predictor.config = dataclasses.replace(predictor.config, **{key: value})
+            rows = evaluate_segmenter(predictor, self.samples, 1, CALIBRATED[key], progress=False)
+            mean_iou = float(np.mean([row.ious[0] for row in rows.rows]))
+            if mean_iou > best_iou:
+                best, best_iou = value, mean_iou
+        predictor.config = dataclasses.replace(predictor.config, **{key: best})
+        return float(best)
 
 
 def trim_csv(path: Path, max_step: int) -> None:
@@ -186,7 +219,7 @@ class Run:
         elif self.average:  # a checkpoint of a run without one: average from here on
             self.average.reset(self.model)
 
-    def export_best(self, metrics: dict[str, float]) -> Path:
+    def export_best(self, metrics: dict[str, float], predictor: PredictorConfig) -> Path:
         cfg = self.config
         return write_model(
             self.selected,
@@ -194,7 +227,7 @@ class Run:
             cfg.name,
             cfg.kind,
             net_config(cfg.architecture).to_dict(),
-            PredictorConfig.from_dict(cfg.predictor).to_dict(),
+            predictor.to_dict(),
             training={
                 "config": cfg.to_dict(),
                 "steps": self.step,
@@ -235,7 +268,7 @@ def validate(run: Run, validator: Validator) -> dict[str, float]:
     )
     if metrics["score"] > run.best_score:
         run.best_score, run.since_best, run.best_metrics = metrics["score"], 0, metrics
-        run.export_best(metrics)
+        run.export_best(metrics, validator.last_config)
     else:
         run.since_best += 1
     plot_run(run.folder)
