@@ -139,10 +139,23 @@ def trim_csv(path: Path, max_step: int) -> None:
 
 
 def append_csv(path: Path, row: dict[str, float]) -> None:
-    new = not path.exists()
+    """Append `row`; a row with columns the file lacks (a run resumed with another config)
+    rewrites the file with the new columns added, left empty in the older rows."""
+    fields: list[str] = []
+    if path.exists():
+        with open(path, newline="") as fh:
+            fields = list(csv.DictReader(fh).fieldnames or [])
+    added = [key for key in row if key not in fields]
+    if fields and added:
+        with open(path, newline="") as fh:
+            rows = list(csv.DictReader(fh))
+        with open(path, "w", newline="") as fh:
+            writer = csv.DictWriter(fh, fieldnames=fields + added)
+            writer.writeheader()
+            writer.writerows(rows)
     with open(path, "a", newline="") as fh:
-        writer = csv.DictWriter(fh, fieldnames=list(row))
-        if new:
+        writer = csv.DictWriter(fh, fieldnames=fields + added)
+        if not fields:
             writer.writeheader()
         writer.writerow(row)
 
