@@ -68,7 +68,6 @@ class Validator:
         for key, values in config.calibrate.items():  # every candidate must be usable
             for value in values:
                 dataclasses.replace(self.predictor_config, **{key: value})
-        self.last_config = self.predictor_config  # the settings of the latest validation
         samples = list(iter_samples([config.data.root], config.data.val_split))
         if config.val_samples and len(samples) > config.val_samples:
             idx = np.linspace(0, len(samples) - 1, config.val_samples).round().astype(int)
@@ -91,7 +90,6 @@ class Validator:
         metrics: dict[str, float] = {"disk_iou1_avg": float(self.disk_iou1.mean())}
         for key, values in cfg.calibrate.items():
             metrics[key] = self.calibrate(predictor, key, values)
-        self.last_config = predictor.config
         k = cfg.val_clicks
         for radius in ("avg", "static"):
             rows = evaluate_segmenter(predictor, self.samples, k, radius, progress=False).rows
@@ -108,6 +106,12 @@ class Validator:
             + 0.2 * metrics[f"iou{k}_static"]
         )
         return metrics
+
+    def settings(self, metrics: dict[str, float]) -> PredictorConfig:
+        """The predictor settings a validation scored with: the config's, with the values its
+        calibration chose (recorded in its metrics)."""
+        chosen = {key: metrics[key] for key in self.config.calibrate}
+        return dataclasses.replace(self.predictor_config, **chosen)
 
     def calibrate(self, predictor: ClickPredictor, key: str, values: list[float]) -> float:
         """Set the predictor's first-click setting `key` to the value among `values` with the
@@ -281,7 +285,7 @@ def validate(run: Run, validator: Validator) -> dict[str, float]:
     )
     if metrics["score"] > run.best_score:
         run.best_score, run.since_best, run.best_metrics = metrics["score"], 0, metrics
-        run.export_best(metrics, validator.last_config)
+        run.export_best(metrics, validator.settings(metrics))
     else:
         run.since_best += 1
     plot_run(run.folder)
