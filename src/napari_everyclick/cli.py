@@ -1,4 +1,4 @@
-"""`everyclick`: demo, evaluate, plot, benchmark, train, publish, models.
+"""`everyclick`: demo, evaluate, plot, benchmark, train, interpolate, publish, models.
 
 Argument parsing lives here; each command's work lives in the module that owns it, imported only
 when that command runs (so `everyclick models` never imports torch or Qt).
@@ -73,6 +73,12 @@ def _publish(args: argparse.Namespace) -> int:
     return 0
 
 
+def _interpolate(args: argparse.Namespace) -> int:
+    from .training.interpolate import interpolate_main
+
+    return interpolate_main(args.start, args.end, args.share, args.out, args.name)
+
+
 def _models(args: argparse.Namespace) -> int:
     from .methods import available_methods
 
@@ -144,6 +150,16 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--clicks", type=int, default=20)
     p.add_argument("--device", default="auto")
     p.set_defaults(func=_publish)
+
+    p = sub.add_parser(
+        "interpolate", help="weights between two cards of one network, as a run to publish"
+    )
+    p.add_argument("start", help="card (.json) of the starting weights")
+    p.add_argument("end", help="card (.json) of the weights a run reached from them")
+    p.add_argument("--share", type=float, required=True, help="share of the end weights, 0-1")
+    p.add_argument("--out", required=True, help="folder to write (then: everyclick publish OUT)")
+    p.add_argument("--name", required=True, help="name of the result, e.g. ritm-hrnet18s-ct")
+    p.set_defaults(func=_interpolate)
 
     p = sub.add_parser("models", help="list the methods open_session accepts")
     p.set_defaults(func=_models)
