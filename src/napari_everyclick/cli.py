@@ -73,6 +73,17 @@ def _publish(args: argparse.Namespace) -> int:
     return 0
 
 
+def _fraction(text: str) -> float:
+    """argparse type: a number in [0, 1]."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
+    if not 0.0 <= value <= 1.0:
+        raise argparse.ArgumentTypeError(f"must lie in [0, 1], got {value:g}")
+    return value
+
+
 def _interpolate(args: argparse.Namespace) -> int:
     from .training.interpolate import interpolate_main
 
@@ -156,7 +167,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("start", help="card (.json) of the starting weights")
     p.add_argument("end", help="card (.json) of the weights a run reached from them")
-    p.add_argument("--share", type=float, required=True, help="share of the end weights, 0-1")
+    p.add_argument("--share", type=_fraction, required=True, help="share of the end weights, 0-1")
     p.add_argument("--out", required=True, help="folder to write (then: everyclick publish OUT)")
     p.add_argument("--name", required=True, help="name of the result, e.g. ritm-hrnet18s-ct")
     p.set_defaults(func=_interpolate)

@@ -80,3 +80,13 @@ def test_interpolate_command(pair, tmp_path, capsys):
     card = json.loads((out / "ritm-cli.json").read_text())
     assert card["training"]["interpolation"]["share_of_end"] == 0.5
     assert "everyclick publish" in capsys.readouterr().out
+
+
+def test_interpolate_command_refuses_a_share_outside_0_1_as_a_usage_error(pair, tmp_path, capsys):
+    start, end = pair
+    argv = ["interpolate", str(start), str(end), "--out", str(tmp_path / "x"), "--name", "x"]
+    with pytest.raises(SystemExit) as stop:
+        main([*argv, "--share", "1.5"])
+    assert stop.value.code == 2
+    assert "must lie in [0, 1]" in capsys.readouterr().err
+    assert not (tmp_path / "x").exists()
