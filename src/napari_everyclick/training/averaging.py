@@ -13,6 +13,18 @@ import torch
 from torch import nn
 
 
+@torch.no_grad()
+def lerp_weights_(model: nn.Module, other: dict[str, torch.Tensor], weight: float) -> None:
+    """Move `model`'s weights and buffers in place `weight` of the way to `other`'s (a state dict
+    of the same network); counters such as BatchNorm's num_batches_tracked take `other`'s."""
+    for name, mine in model.state_dict().items():
+        value = other[name]
+        if mine.is_floating_point():
+            mine.copy_((1.0 - weight) * mine + weight * value.to(mine.dtype))
+        else:
+            mine.copy_(value)
+
+
 class WeightAverage:
     """`model` holds the running average of the weights (and buffers) passed to `update`.
 
@@ -32,16 +44,9 @@ class WeightAverage:
         self.model.load_state_dict(model.state_dict())
         self.updates = 0
 
-    @torch.no_grad()
     def update(self, model: nn.Module) -> None:
         decay = min(self.decay, (1.0 + self.updates) / (10.0 + self.updates))
-        current = model.state_dict()
-        for name, averaged in self.model.state_dict().items():
-            value = current[name]
-            if averaged.is_floating_point():
-                averaged.lerp_(value, 1.0 - decay)
-            else:  # counters such as BatchNorm's num_batches_tracked
-                averaged.copy_(value)
+        lerp_weights_(self.model, model.state_dict(), 1.0 - decay)
         self.updates += 1
 
     def state_dict(self) -> dict:

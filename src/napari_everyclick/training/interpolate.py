@@ -15,7 +15,8 @@ from pathlib import Path
 from ..core.errors import WeightsError
 from ..models.build import build_model, net_config
 from ..models.cards import ModelCard, read_card
-from ..models.weights import read_state
+from ..models.weights import load_weights
+from .averaging import lerp_weights_
 from .export import write_model
 
 
@@ -41,16 +42,10 @@ def interpolate(
         raise ValueError(f"share of the end weights must lie in [0, 1], got {share}")
     start, end = read_card(Path(start_card)), read_card(Path(end_card))
     _check_pair(start, end)
-    a = read_state(start.weights_path, start.data["sha256"])
-    b = read_state(end.weights_path, end.data["sha256"])
-    if set(a) != set(b) or any(a[k].shape != b[k].shape for k in a):
-        raise WeightsError(f"{start.weights_path} and {end.weights_path} hold different tensors")
-    mixed = {
-        k: (1.0 - share) * a[k].float() + share * b[k].float() if a[k].is_floating_point() else b[k]
-        for k in a
-    }
-    model = build_model(end.kind, net_config(end.architecture))
-    model.load_state_dict(mixed)
+    model, target = (build_model(end.kind, net_config(end.architecture)) for _ in range(2))
+    load_weights(model, start.weights_path, start.data["sha256"])
+    load_weights(target, end.weights_path, end.data["sha256"])
+    lerp_weights_(model, target.state_dict(), share)
     training = dict(end.data.get("training", {}))
     training["interpolation"] = {
         "start": {"card": start.name, "sha256": start.data["sha256"]},
