@@ -18,6 +18,7 @@ from napari_everyclick.models.hrnet_ocr import NetConfig
 from napari_everyclick.models.weights import file_sha256, read_state
 from napari_everyclick.training.export import write_model
 from napari_everyclick.training.interpolate import interpolate
+from napari_everyclick.training.publish import publish
 
 NET = NetConfig(backbone="hrnet_w18_small")
 
@@ -90,3 +91,12 @@ def test_interpolate_command_refuses_a_share_outside_0_1_as_a_usage_error(pair, 
     assert stop.value.code == 2
     assert "must lie in [0, 1]" in capsys.readouterr().err
     assert not (tmp_path / "x").exists()
+
+
+def test_publish_refuses_a_folder_with_two_cards_instead_of_picking_one(pair, tmp_path):
+    """An interpolation written into a folder that already holds a card left `publish` to ship
+    whichever card sorted first."""
+    start, _ = pair
+    with pytest.raises(WeightsError, match="2 model cards.*end.json.*start.json"):
+        publish(start.parent, dest=tmp_path / "zoo")
+    assert not (tmp_path / "zoo").exists()

@@ -49,6 +49,12 @@ def publish(
     cards = [c for c in cards if c.name != "config.json"]
     if not cards:
         raise WeightsError(f"{run_folder} holds no model card (has the run validated yet?)")
+    if len(cards) > 1:
+        names = ", ".join(c.name for c in cards)
+        raise WeightsError(
+            f"{run_folder} holds {len(cards)} model cards ({names}); publish takes a folder "
+            "with one (e.g. give `everyclick interpolate --out` a folder of its own)"
+        )
     card = read_card(cards[0])
     dest = Path(dest)
     dest.mkdir(parents=True, exist_ok=True)
