@@ -97,3 +97,22 @@ def test_lineage_reads_the_card_beside_the_starting_weights(tmp_path):
     weights.with_suffix(".json").write_text(json.dumps(card))
     info = lineage(weights)
     assert info["name"] == "m" and info["steps"] == 100 and info["total_cpu_minutes"] == 50.0
+
+
+def test_lineage_of_an_interpolated_start_names_its_parents(tmp_path):
+    """A run started from an `everyclick interpolate` result recorded only the end parent's
+    steps, as if the start were that checkpoint; now the start's sha256 and its interpolation
+    (both parents and the share) go into the lineage."""
+    import json
+
+    from napari_everyclick.training.loop import lineage
+
+    weights = tmp_path / "mix.safetensors"
+    weights.write_bytes(b"")
+    mix = {"start": {"card": "a", "sha256": "1"}, "end": {"card": "b", "sha256": "2"}}
+    training = {"steps": 100, "total_cpu_minutes": 50.0, "interpolation": mix}
+    card = {"name": "mix", "sha256": "3", "training": training}
+    weights.with_suffix(".json").write_text(json.dumps(card))
+    info = lineage(weights)
+    assert info["sha256"] == "3" and info["interpolation"] == mix
+    assert info["steps"] == 100 and info["total_cpu_minutes"] == 50.0

@@ -263,17 +263,22 @@ class Run:
 
 def lineage(weights: Path) -> dict:
     """What a run started from: the weights path and, from the card beside them, the name,
-    steps and total CPU minutes behind them (so a card counts all the training it holds)."""
+    sha256, steps and total CPU minutes behind them (so a card counts all the training it
+    holds), and the two parents when the start was made by `everyclick interpolate` (its steps
+    are then the end parent's)."""
     info: dict = {"weights": str(weights)}
     card = weights.with_suffix(".json")
     if card.is_file():
         data = json.loads(card.read_text())
         training = data.get("training", {})
         info["name"] = data.get("name")
+        info["sha256"] = data.get("sha256")
         info["steps"] = training.get("steps")
         info["total_cpu_minutes"] = training.get(
             "total_cpu_minutes", training.get("cpu_minutes", 0.0)
         )
+        if "interpolation" in training:
+            info["interpolation"] = training["interpolation"]
     return info
 
 
