@@ -157,6 +157,17 @@ def test_a_run_with_a_weight_average_validates_and_ships_the_average(data_root, 
         assert torch.equal(shipped[key].float(), averaged[key].half().float()), key
 
 
+def test_a_run_with_a_warm_up_trains_its_first_steps_at_a_rising_rate(data_root, tmp_path):
+    config_path = write_config(tmp_path, data_root, name="tiny-warm", kind="ritm", max_steps=2)
+    config = load_config(config_path)
+    config.optim.warmup_steps = 8
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(factory, "onnx_available", lambda: False)
+        folder = train(config)
+    state = torch.load(folder / "checkpoint.pt", map_location="cpu", weights_only=True)
+    assert state["optimizer"]["param_groups"][0]["lr"] == pytest.approx(config.optim.lr * 2 / 8)
+
+
 def test_a_bad_predictor_setting_fails_before_any_training(data_root, tmp_path):
     """Before: the run trained until its first validation, then raised there."""
     path = write_config(

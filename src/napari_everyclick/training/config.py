@@ -50,6 +50,7 @@ class OptimConfig:
     iou_weight: float = 0.0  # soft IoU loss on the main output, per sample (0: off, as RITM)
     iou_first_click_only: bool = False  # soft IoU only when n = 1 (no simulated click)
     average_decay: float = 0.0  # validate and ship an EMA of the weights (0: the raw weights)
+    warmup_steps: int = 0  # lr rises linearly from lr / warmup_steps to lr over a run's first steps
 
 
 @dataclass

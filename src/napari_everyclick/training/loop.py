@@ -282,6 +282,18 @@ def lineage(weights: Path) -> dict:
     return info
 
 
+def warm_up(optimizer: torch.optim.Optimizer, step: int, lr: float, warmup_steps: int) -> None:
+    """Set the learning rate of training step `step` (0-based) during a linear warm-up.
+
+    A fresh Adam moves every weight by about lr in its first steps, whatever the gradient's
+    size; on weights that start from a converged run (--init-from) that is a jolt. After the
+    warm-up the rate is left alone, so the plateau scheduler's reductions stand.
+    """
+    if step < warmup_steps:
+        for group in optimizer.param_groups:
+            group["lr"] = lr * (step + 1) / warmup_steps
+
+
 def validate(run: Run, validator: Validator) -> dict[str, float]:
     """Validate the run's model: a val.csv row, the best weights exported when it improved."""
     metrics = validator(run.selected)
@@ -351,6 +363,7 @@ def train(config: TrainConfig, resume: bool = False, init_from: str | None = Non
             result = train_step(run.model, views, config, rng, device)
             run.optimizer.zero_grad(set_to_none=True)
             result.loss.backward()
+            warm_up(run.optimizer, run.step, config.optim.lr, config.optim.warmup_steps)
             run.optimizer.step()
             run.after_step()
             failures = 0
