@@ -143,12 +143,13 @@ def _outside(box, shape: tuple[int, int]) -> np.ndarray:
     return outside
 
 
-def test_focalclick_refinement_changes_only_its_focus_box():
+@pytest.mark.parametrize("kind", KINDS)
+def test_refinement_changes_only_its_focus_box(kind):
     """Local refinement (the default): from the second click on, the probability outside the
-    focus box the refiner redrew is the previous one, bit for bit."""
-    s = session("focalclick")
+    focus box around the last click is the previous one, bit for bit. Before: RITM redrew its
+    whole target crop at every click and reported no focus box."""
+    s = session(kind)
     s.click(CLICKS[0])
-    assert s.prediction.state["focus_box"] is not None
     for click in CLICKS[1:]:
         before = s.prediction.probability.copy()
         s.click(click)
@@ -157,15 +158,19 @@ def test_focalclick_refinement_changes_only_its_focus_box():
         assert np.array_equal(s.prediction.probability[outside], before[outside])
 
 
-def test_focalclick_global_refinement_may_change_the_whole_target_crop():
-    """The contrast: with local refinement only after 10 clicks, the coarse answer changes
-    pixels outside the focus box too (so the test above can tell the two apart)."""
-    s = session("focalclick", local_only_after=10)
-    s.click(CLICKS[0])
-    before = s.prediction.probability.copy()
-    s.click(CLICKS[1])
-    outside = _outside(s.prediction.state["focus_box"], SHAPE)
-    assert not np.array_equal(s.prediction.probability[outside], before[outside])
+@pytest.mark.parametrize("kind", KINDS)
+def test_global_refinement_may_change_the_whole_target_crop(kind):
+    """The contrast: with local refinement only after 10 clicks, the answer changes pixels
+    outside the focus box of the same click under the default (so the test above can tell the
+    two apart)."""
+    local, whole = session(kind), session(kind, local_only_after=10)
+    for s in (local, whole):
+        s.click(CLICKS[0])
+    before = whole.prediction.probability.copy()
+    local.click(CLICKS[1])
+    whole.click(CLICKS[1])
+    outside = _outside(local.prediction.state["focus_box"], SHAPE)
+    assert not np.array_equal(whole.prediction.probability[outside], before[outside])
 
 
 def test_untrained_ritm_first_click_is_the_disk():

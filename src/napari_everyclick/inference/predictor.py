@@ -35,9 +35,11 @@ class PredictorConfig:
     focus: FocusConfig = field(default_factory=FocusConfig)
     flip: bool = False
     progressive_merge: bool = False
-    # FocalClick: after this many clicks only the focus crop changes. 1 (every refinement is
-    # local) measured on val, avg radius, 20 clicks: IIE 0.1506 -> 0.1405, IoU@5 0.824 -> 0.833
-    # against 10; with Progressive Merge on top 0.1437 (docs/models.md).
+    # After this many clicks only the focus crop around the last click changes (FocalClick's
+    # refiner redraws it; RITM pastes its answer there); the rest keeps the previous answer.
+    # 1 (every refinement is local) measured on val, avg radius, 20 clicks, against 10:
+    # FocalClick IIE 0.1506 -> 0.1405, IoU@5 0.824 -> 0.833 (with Progressive Merge on top
+    # 0.1437); RITM IIE 0.1383 -> 0.1341, IoU@20 0.885 -> 0.894 (docs/models.md).
     local_only_after: int = 1
     # Every click's centre, within this many slice pixels (0: the clicked pixel alone), ends up
     # on the click's side, clicks in order, as flood fill guarantees; None: the network decides.
@@ -110,8 +112,18 @@ def rethreshold(probability: np.ndarray, threshold: float) -> np.ndarray:
     return np.where(probability < threshold, low, high).astype(np.float32)
 
 
+def pasted_answer(prior: np.ndarray, transform: CropTransform, logits: np.ndarray) -> np.ndarray:
+    """The full-slice probability: the network's answer on the target crop pasted over the
+    click prior (outside the crop the prior stands)."""
+    probability = prior.copy()
+    transform.paste(probability, sigmoid(logits))
+    return probability
+
+
 class ClickPredictor:
     """RITM: one network pass on the target crop per click."""
+
+    refines = False  # whether `_finish` runs a refiner network (timed as its own stage)
 
     def __init__(
         self, name: str, runner: TorchRunner, config: PredictorConfig = PredictorConfig()
@@ -162,6 +174,7 @@ class ClickPredictor:
         state = {"target_box": transform.box}
         if focus is not None:
             state["focus_box"] = focus
+        if self.refines:
             timings["refiner"] = (t3 - t2) * 1e3
         mask = probability > THRESHOLD
         if self.config.progressive_merge and len(clicks) > 1:
@@ -204,14 +217,23 @@ class ClickPredictor:
         logits: np.ndarray,
         features: object,
     ) -> tuple[np.ndarray, Box | None]:
-        """The full-slice probability: the crop's answer pasted over the prior; no focus box."""
-        probability = prior.copy()
-        transform.paste(probability, sigmoid(logits))
-        return probability, None
+        """The full-slice probability: the crop's answer pasted over the prior; once there are
+        more than `local_only_after` clicks, over the previous answer inside the focus box only
+        (returned too)."""
+        answer = pasted_answer(prior, transform, logits)
+        if len(clicks) <= self.config.local_only_after:
+            return answer, None
+        box = focus_box(prev_mask, answer > THRESHOLD, clicks[-1], self.config.focus, transform.box)
+        probability = prev_prob.copy()
+        inside = (slice(box.y0, box.y1), slice(box.x0, box.x1))
+        probability[inside] = answer[inside]
+        return probability, box
 
 
 class FocalClickPredictor(ClickPredictor):
     """FocalClick: coarse pass on a small target crop, then the refiner on the focus crop."""
+
+    refines = True
 
     def _finish(
         self,
@@ -226,9 +248,7 @@ class FocalClickPredictor(ClickPredictor):
     ) -> tuple[np.ndarray, Box | None]:
         """The coarse answer, then the focus box redrawn by the refiner (only that box once
         there are more than `local_only_after` clicks); returns the focus box too."""
-        coarse, _ = super()._finish(
-            image, clicks, prev_prob, prev_mask, prior, transform, logits, features
-        )
+        coarse = pasted_answer(prior, transform, logits)
         focus_cfg = self.config.focus
         box = focus_box(prev_mask, coarse > THRESHOLD, clicks[-1], focus_cfg, transform.box)
         size = focus_cfg.refine_size
