@@ -140,14 +140,19 @@ def test_resume_continues_from_the_checkpoint(runs, capsys):
     assert [int(row.split(",")[0]) for row in rows] == [2, 3]
 
 
-def test_a_run_with_a_weight_average_validates_and_ships_the_average(data_root, tmp_path):
-    config_path = write_config(tmp_path, data_root, name="tiny-average", kind="ritm", max_steps=2)
-    config = load_config(config_path)
-    config.optim.average_decay = 0.5
+def train_tiny_ritm(data_root: Path, tmp_path: Path, name: str, **optim) -> tuple[Path, dict]:
+    """A 2-step RITM run validated with torch, with `optim` settings on top of the tiny
+    config; its folder and checkpoint state."""
+    config = load_config(write_config(tmp_path, data_root, name=name, kind="ritm", max_steps=2))
+    config.optim = dataclasses.replace(config.optim, **optim)
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(factory, "onnx_available", lambda: False)
         folder = train(config)
-    state = torch.load(folder / "checkpoint.pt", map_location="cpu", weights_only=True)
+    return folder, torch.load(folder / "checkpoint.pt", map_location="cpu", weights_only=True)
+
+
+def test_a_run_with_a_weight_average_validates_and_ships_the_average(data_root, tmp_path):
+    folder, state = train_tiny_ritm(data_root, tmp_path, "tiny-average", average_decay=0.5)
     assert state["average"]["updates"] == 2
     shipped = read_state(folder / "tiny-average.safetensors")
     averaged, raw = state["average"]["model"], state["model"]
@@ -158,14 +163,8 @@ def test_a_run_with_a_weight_average_validates_and_ships_the_average(data_root, 
 
 
 def test_a_run_with_a_warm_up_trains_its_first_steps_at_a_rising_rate(data_root, tmp_path):
-    config_path = write_config(tmp_path, data_root, name="tiny-warm", kind="ritm", max_steps=2)
-    config = load_config(config_path)
-    config.optim.warmup_steps = 8
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(factory, "onnx_available", lambda: False)
-        folder = train(config)
-    state = torch.load(folder / "checkpoint.pt", map_location="cpu", weights_only=True)
-    assert state["optimizer"]["param_groups"][0]["lr"] == pytest.approx(config.optim.lr * 2 / 8)
+    _, state = train_tiny_ritm(data_root, tmp_path, "tiny-warm", lr=1e-3, warmup_steps=8)
+    assert state["optimizer"]["param_groups"][0]["lr"] == pytest.approx(1e-3 * 2 / 8)
 
 
 def test_a_bad_predictor_setting_fails_before_any_training(data_root, tmp_path):
