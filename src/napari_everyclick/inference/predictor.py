@@ -221,13 +221,30 @@ class ClickPredictor:
         more than `local_only_after` clicks, over the previous answer inside the focus box only
         (returned too)."""
         answer = pasted_answer(prior, transform, logits)
-        if len(clicks) <= self.config.local_only_after:
+        if not self._local(clicks):
             return answer, None
-        box = focus_box(prev_mask, answer > THRESHOLD, clicks[-1], self.config.focus, transform.box)
+        box = self._focus_box(prev_mask, answer, clicks, transform)
         probability = prev_prob.copy()
         inside = (slice(box.y0, box.y1), slice(box.x0, box.x1))
         probability[inside] = answer[inside]
         return probability, box
+
+    def _local(self, clicks: Sequence[Click]) -> bool:
+        """Whether this click may change only its focus box (`local_only_after`)."""
+        return len(clicks) > self.config.local_only_after
+
+    def _focus_box(
+        self,
+        prev_mask: np.ndarray,
+        answer: np.ndarray,
+        clicks: Sequence[Click],
+        transform: CropTransform,
+    ) -> Box:
+        """The region around the last click that a refinement changes: the changed region
+        (previous mask XOR this answer) holding the click, within the target crop."""
+        return focus_box(
+            prev_mask, answer > THRESHOLD, clicks[-1], self.config.focus, transform.box
+        )
 
 
 class FocalClickPredictor(ClickPredictor):
@@ -249,9 +266,8 @@ class FocalClickPredictor(ClickPredictor):
         """The coarse answer, then the focus box redrawn by the refiner (only that box once
         there are more than `local_only_after` clicks); returns the focus box too."""
         coarse = pasted_answer(prior, transform, logits)
-        focus_cfg = self.config.focus
-        box = focus_box(prev_mask, coarse > THRESHOLD, clicks[-1], focus_cfg, transform.box)
-        size = focus_cfg.refine_size
+        box = self._focus_box(prev_mask, coarse, clicks, transform)
+        size = self.config.focus.refine_size
         focus = CropTransform(box, size, size)
         focus_image = focus.crop(image.extra["channels"], PAD_VALUE)
         focus_clicks = disk_maps([focus.click_to_crop(c) for c in clicks], (size, size))
@@ -266,7 +282,6 @@ class FocalClickPredictor(ClickPredictor):
         )
         refined = self.runner.refine(focus_image, focus_clicks, logits, features, box_xyxy)
         # late clicks may only change the focus region: the rest keeps the previous answer
-        late = len(clicks) > self.config.local_only_after
-        probability = prev_prob.copy() if late else coarse
+        probability = prev_prob.copy() if self._local(clicks) else coarse
         focus.paste(probability, refined, post=sigmoid)
         return probability, box
