@@ -19,6 +19,7 @@ from napari_everyclick.inference.factory import random_segmenter
 from napari_everyclick.inference.merge import progressive_merge
 from napari_everyclick.inference.predictor import ClickPredictor, PredictorConfig, rethreshold
 from napari_everyclick.inference.runners import TorchRunner
+from napari_everyclick.inference.smoothing import smooth_within
 from napari_everyclick.io.npz import read_npz_case
 from napari_everyclick.models.hrnet_ocr import NetConfig
 
@@ -143,12 +144,13 @@ def _outside(box, shape: tuple[int, int]) -> np.ndarray:
     return outside
 
 
+@pytest.mark.parametrize("smoothing", [0.0, 1.5])
 @pytest.mark.parametrize("kind", KINDS)
-def test_refinement_changes_only_its_focus_box(kind):
+def test_refinement_changes_only_its_focus_box(kind, smoothing):
     """Local refinement (the default): from the second click on, the probability outside the
-    focus box around the last click is the previous one, bit for bit. Before: RITM redrew its
-    whole target crop at every click and reported no focus box."""
-    s = session(kind)
+    focus box around the last click is the previous one, bit for bit, smoothed or not. Before:
+    RITM redrew its whole target crop at every click and reported no focus box."""
+    s = session(kind, smoothing_sigma_px=smoothing)
     s.click(CLICKS[0])
     for click in CLICKS[1:]:
         before = s.prediction.probability.copy()
@@ -171,6 +173,21 @@ def test_global_refinement_may_change_the_whole_target_crop(kind):
     whole.click(CLICKS[1])
     outside = _outside(local.prediction.state["focus_box"], SHAPE)
     assert not np.array_equal(whole.prediction.probability[outside], before[outside])
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_smoothing_blurs_the_answer_inside_the_target_crop(kind):
+    """`smoothing_sigma_px`: the first answer is the unsmoothed one with the Gaussian applied
+    inside the target crop, and nothing else (no click core, so no pixel is painted after)."""
+    plain = session(kind, click_core_px=None)
+    smooth = session(kind, click_core_px=None, smoothing_sigma_px=1.5)
+    plain.click(CLICKS[0])
+    smooth.click(CLICKS[0])
+    box = plain.prediction.state["target_box"]
+    expected = smooth_within(plain.prediction.probability, box, 1.5)
+    assert not np.array_equal(expected, plain.prediction.probability)
+    np.testing.assert_allclose(smooth.prediction.probability, expected, atol=1e-6)
+    assert np.array_equal(smooth.mask, expected > 0.5)
 
 
 def test_untrained_ritm_first_click_is_the_disk():
@@ -340,6 +357,7 @@ def test_rethreshold_sends_the_threshold_to_one_half_monotonically():
         ({"first_drag_disk_weight": -0.1}, "first_drag_disk_weight must lie in"),
         ({"click_core_px": -1.0}, "click_core_px must be >= 0"),
         ({"local_only_after": -1}, "local_only_after must be >= 0"),
+        ({"smoothing_sigma_px": -1.0}, "smoothing_sigma_px must be >= 0"),
         ({"crop": {"net_size": 0}}, "crop.net_size must be > 0"),
         ({"focus": {"refine_size": -64}}, "focus.refine_size must be > 0"),
     ],
