@@ -27,6 +27,7 @@ class MethodInfo:
     kind: str  # "classical" or "learned"
     summary: str
     beats_flood: bool = False  # a learned model whose card shows a lower val error than flood
+    val_error: float | None = None  # its card's val Iterative IoU Error @20 (avg radius)
 
 
 def _flood(**options: Any) -> Segmenter:
@@ -59,7 +60,8 @@ def available_methods() -> list[MethodInfo]:
     from .models.cards import list_cards
 
     infos += [
-        MethodInfo(card.name, "learned", card.summary(), card.beats_flood) for card in list_cards()
+        MethodInfo(card.name, "learned", card.summary(), card.beats_flood, card.val_error())
+        for card in list_cards()
     ]
     return infos
 

@@ -65,15 +65,19 @@ def test_prepared_slice_is_reused_per_slice_and_window():
     assert model.prepared == 3
 
 
-def test_default_method_is_a_model_that_beats_flood_focalclick_first_else_flood():
+def test_default_method_is_the_model_that_beats_flood_by_most_else_flood():
+    """Before: a FocalClick model that beat flood fill won over any RITM one, however much
+    lower the RITM card's error."""
     classical = [MethodInfo("disk", "classical", ""), MethodInfo("flood", "classical", "")]
     assert default_method(classical) == "flood"
-    weaker = MethodInfo("focalclick-weak", "learned", "", beats_flood=False)
+    weaker = MethodInfo("focalclick-weak", "learned", "", beats_flood=False, val_error=0.09)
     assert default_method([*classical, weaker]) == "flood"
-    ritm = MethodInfo("ritm-a", "learned", "", beats_flood=True)
+    ritm = MethodInfo("ritm-a", "learned", "", beats_flood=True, val_error=0.120)
     assert default_method([*classical, weaker, ritm]) == "ritm-a"
-    focal = MethodInfo("focalclick-b", "learned", "", beats_flood=True)
-    assert default_method([*classical, weaker, ritm, focal]) == "focalclick-b"
+    focal = MethodInfo("focalclick-b", "learned", "", beats_flood=True, val_error=0.123)
+    assert default_method([*classical, weaker, ritm, focal]) == "ritm-a"
+    best = MethodInfo("focalclick-c", "learned", "", beats_flood=True, val_error=0.110)
+    assert default_method([*classical, ritm, focal, best]) == "focalclick-c"
 
 
 def test_device_of_a_classical_method_a_model_and_a_predictor_with_a_runner():

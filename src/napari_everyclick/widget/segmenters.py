@@ -44,15 +44,16 @@ def learned_methods() -> set[str]:
 
 
 def default_method(infos: Sequence[MethodInfo] | None = None) -> str:
-    """A shipped model whose card shows it beats flood fill on val (a FocalClick one first),
-    else "flood": the default is what measured best, not what sounds newest.
+    """Of the shipped models whose cards show they beat flood fill on val, the one with the
+    lowest val Iterative IoU Error; else "flood": the default is what measured best, not what
+    sounds newest.
 
     infos: the methods to choose from (default: `available_methods()`)."""
     infos = available_methods() if infos is None else infos
-    learned = sorted(m.name for m in infos if m.kind == "learned" and m.beats_flood)
-    focal = [name for name in learned if name.startswith("focalclick")]
-    if focal or learned:
-        return (focal or learned)[0]
+    better = [m for m in infos if m.kind == "learned" and m.beats_flood]
+    if better:
+        inf = float("inf")
+        return min(better, key=lambda m: (inf if m.val_error is None else m.val_error, m.name)).name
     names = [m.name for m in infos]
     return "flood" if "flood" in names or not names else names[0]
 
