@@ -17,9 +17,9 @@ from napari_everyclick.core.windowing import Window
 from napari_everyclick.inference.crops import CropConfig, FocusConfig
 from napari_everyclick.inference.factory import random_segmenter
 from napari_everyclick.inference.merge import progressive_merge
-from napari_everyclick.inference.predictor import ClickPredictor, PredictorConfig, rethreshold
+from napari_everyclick.inference.predictor import ClickPredictor, PredictorConfig
+from napari_everyclick.inference.probability import agree_with, smooth_within
 from napari_everyclick.inference.runners import TorchRunner
-from napari_everyclick.inference.smoothing import smooth_within
 from napari_everyclick.io.npz import read_npz_case
 from napari_everyclick.models.hrnet_ocr import NetConfig
 
@@ -144,7 +144,7 @@ def _outside(box, shape: tuple[int, int]) -> np.ndarray:
     return outside
 
 
-@pytest.mark.parametrize("smoothing", [0.0, 1.5])
+@pytest.mark.parametrize("smoothing", [0.0, 2.0])
 @pytest.mark.parametrize("kind", KINDS)
 def test_refinement_changes_only_its_focus_box(kind, smoothing):
     """Local refinement (the default): from the second click on, the probability outside the
@@ -176,18 +176,21 @@ def test_global_refinement_may_change_the_whole_target_crop(kind):
 
 
 @pytest.mark.parametrize("kind", KINDS)
-def test_smoothing_blurs_the_answer_inside_the_target_crop(kind):
-    """`smoothing_sigma_px`: the first answer is the unsmoothed one with the Gaussian applied
-    inside the target crop, and nothing else (no click core, so no pixel is painted after)."""
+def test_smoothing_reads_the_mask_from_the_smoothed_answer_in_the_target_crop(kind):
+    """`smoothing_sigma_px`: the first mask is the unsmoothed answer smoothed inside the target
+    crop (`smooth_within`), and the probability is the unsmoothed one moved across 0.5 only
+    where that mask says so (no click core, so no pixel is painted after)."""
     plain = session(kind, click_core_px=None)
-    smooth = session(kind, click_core_px=None, smoothing_sigma_px=1.5)
+    smooth = session(kind, click_core_px=None, smoothing_sigma_px=2.0)
     plain.click(CLICKS[0])
     smooth.click(CLICKS[0])
     box = plain.prediction.state["target_box"]
-    expected = smooth_within(plain.prediction.probability, box, 1.5)
-    assert not np.array_equal(expected, plain.prediction.probability)
-    np.testing.assert_allclose(smooth.prediction.probability, expected, atol=1e-6)
-    assert np.array_equal(smooth.mask, expected > 0.5)
+    mask = smooth_within(plain.prediction.probability, box, 2.0) > 0.5
+    assert not np.array_equal(mask, plain.mask)
+    assert np.array_equal(smooth.mask, mask)
+    np.testing.assert_allclose(
+        smooth.prediction.probability, agree_with(plain.prediction.probability, mask), atol=1e-6
+    )
 
 
 def test_untrained_ritm_first_click_is_the_disk():
@@ -336,17 +339,6 @@ def test_first_drag_blends_the_network_with_the_disk(kind):
     # a second click after the blended first one is the network's answer, whatever the weight
     second = second_click_probabilities(kind, drag, first_drag_disk_weight=0.3)
     assert np.array_equal(second[0], second[1])
-
-
-def test_rethreshold_sends_the_threshold_to_one_half_monotonically():
-    p = np.linspace(0.0, 1.0, 101, dtype=np.float32)
-    for t in (0.2, 0.35, 0.5, 0.7):
-        q = rethreshold(p, t)
-        assert q[0] == 0.0 and q[-1] == pytest.approx(1.0)
-        assert np.all(np.diff(q) > 0)
-        assert np.array_equal(q > 0.5, p > t)
-    with pytest.raises(ValueError, match="threshold"):
-        rethreshold(p, 0.0)
 
 
 @pytest.mark.parametrize(

@@ -21,10 +21,8 @@ from ..core.windowing import Window, apply_window
 from .crops import CropConfig, FocusConfig, focus_box, is_plain_click, target_box
 from .inputs import PAD_VALUE, click_prior, crop_inputs, image_channels
 from .merge import progressive_merge
+from .probability import THRESHOLD, agree_with, rethreshold, sigmoid, smooth_within
 from .runners import TorchRunner
-from .smoothing import smooth_within
-
-THRESHOLD = 0.5
 
 
 @dataclass(frozen=True)
@@ -57,11 +55,13 @@ class PredictorConfig:
     # click's prior agrees with the mask). Measured on val (static radius, click 1): 0.35 took
     # IoU@1 from 0.471 to 0.557 (FocalClick), 0.3 from 0.361 to 0.575 (RITM).
     first_plain_click_threshold: float = THRESHOLD
-    # A Gaussian of this sigma (slice pixels) on the probability of the region a click changed
-    # (the target crop; the focus box once refinement is local), before the 0.5 threshold: the
-    # networks' answer follows the CT's pixel noise where it hovers near 0.5, and the ragged
-    # contour it leaves is what later clicks fail to fix. 0: off. Measured on val (RITM, 20
-    # clicks): see docs/models.md "Inference settings".
+    # The mask of a click's answer in the region it changed (the target crop; the focus box
+    # once refinement is local) is read from its probability smoothed by a Gaussian of this
+    # sigma (slice pixels) at the level that keeps the mask's area (probability.smooth_within),
+    # after the first-click settings above; the probability only moves across 0.5 where the
+    # mask says so. The networks' answer follows the CT's pixel noise where it hovers near 0.5,
+    # and the ragged contour it leaves is what later clicks fail to fix. 0: off. Measured on
+    # val: docs/models.md "Inference settings".
     smoothing_sigma_px: float = 0.0
 
     def __post_init__(self) -> None:
@@ -105,20 +105,6 @@ class PredictorConfig:
         focus = FocusConfig(**data.pop("focus", {}))
         known = {k: v for k, v in data.items() if k in cls.__dataclass_fields__}
         return cls(crop=crop, focus=focus, **known)
-
-
-def sigmoid(x: np.ndarray) -> np.ndarray:
-    return 1.0 / (1.0 + np.exp(-np.clip(x, -60.0, 60.0)))
-
-
-def rethreshold(probability: np.ndarray, threshold: float) -> np.ndarray:
-    """The piecewise-linear, monotone map of [0, 1] onto itself that sends `threshold` to
-    THRESHOLD (0.5): thresholding the result at 0.5 is thresholding the input at `threshold`."""
-    if not 0.0 < threshold < 1.0:
-        raise ValueError(f"a probability threshold must lie in (0, 1), got {threshold}")
-    low = probability * (THRESHOLD / threshold)
-    high = THRESHOLD + (probability - threshold) * ((1.0 - THRESHOLD) / (1.0 - threshold))
-    return np.where(probability < threshold, low, high).astype(np.float32)
 
 
 def pasted_answer(prior: np.ndarray, transform: CropTransform, logits: np.ndarray) -> np.ndarray:
@@ -177,9 +163,6 @@ class ClickPredictor:
         probability, focus = self._finish(
             image, clicks, prev_prob, prev_mask, prior, transform, logits, features
         )
-        if self.config.smoothing_sigma_px:
-            changed = focus if self._local(clicks) and focus is not None else transform.box
-            probability = smooth_within(probability, changed, self.config.smoothing_sigma_px)
         if len(clicks) == 1:
             probability = self._first_answer(probability, prior, clicks[0])
         t3 = time.perf_counter()
@@ -188,12 +171,14 @@ class ClickPredictor:
             state["focus_box"] = focus
         if self.refines:
             timings["refiner"] = (t3 - t2) * 1e3
+        if self.config.smoothing_sigma_px:
+            changed = focus if self._local(clicks) and focus is not None else transform.box
+            smoothed = smooth_within(probability, changed, self.config.smoothing_sigma_px)
+            probability = agree_with(probability, smoothed > THRESHOLD)
         mask = probability > THRESHOLD
         if self.config.progressive_merge and len(clicks) > 1:
             mask = progressive_merge(prev_mask, mask, clicks[-1])
-            probability = np.where(
-                mask, np.maximum(probability, 0.5 + 1e-3), np.minimum(probability, 0.5 - 1e-3)
-            ).astype(np.float32)
+            probability = agree_with(probability, mask)
         if self.config.click_core_px is not None:
             for click in clicks:
                 paint_disk(probability, click.y, click.x, self.config.click_core_px, click.positive)

@@ -1,0 +1,79 @@
+"""A click's answer as a probability map (H, W) in [0, 1], read at THRESHOLD: the logistic map,
+re-reading a map at another threshold, making a map agree with a mask, and smoothing a region
+before it is thresholded.
+
+Smoothing: the networks' probability hovers near 0.5 along low-contrast lesion edges and
+follows the CT's pixel noise there, so the 0.5 contour comes out ragged, with one-pixel islands
+and notches that later clicks rarely fix. A small Gaussian removes that noise. On its own it
+also moves the contour of a soft, convex answer inwards (by about sigma^2 p'' / 2|p'|: most
+where the edge is weakest), which costs small lesions; so the smoothed map is read at the level
+that keeps the mask's area in the region, and only the noise goes. The predictor takes only the
+smoothed map's mask (`agree_with`): the values it hands to the next click as its prior stay the
+network's, which is what the networks were trained to read.
+"""
+
+from __future__ import annotations
+
+import math
+
+import cv2
+import numpy as np
+
+from ..core.geometry import Box
+
+THRESHOLD = 0.5
+_LEVEL_LIMIT = 1e-3  # a re-reading level stays inside (0, 1) by this much
+
+
+def sigmoid(x: np.ndarray) -> np.ndarray:
+    return 1.0 / (1.0 + np.exp(-np.clip(x, -60.0, 60.0)))
+
+
+def rethreshold(probability: np.ndarray, threshold: float) -> np.ndarray:
+    """The piecewise-linear, monotone map of [0, 1] onto itself that sends `threshold` to
+    THRESHOLD (0.5): thresholding the result at 0.5 is thresholding the input at `threshold`."""
+    if not 0.0 < threshold < 1.0:
+        raise ValueError(f"a probability threshold must lie in (0, 1), got {threshold}")
+    low = probability * (THRESHOLD / threshold)
+    high = THRESHOLD + (probability - threshold) * ((1.0 - THRESHOLD) / (1.0 - threshold))
+    return np.where(probability < threshold, low, high).astype(np.float32)
+
+
+def agree_with(probability: np.ndarray, mask: np.ndarray) -> np.ndarray:
+    """The probability moved just across THRESHOLD wherever its side disagrees with the bool
+    `mask` (elsewhere unchanged), so that thresholding it gives `mask` and the next click's
+    prior agrees with what the user sees."""
+    above, below = THRESHOLD + _LEVEL_LIMIT, THRESHOLD - _LEVEL_LIMIT
+    return np.where(mask, np.maximum(probability, above), np.minimum(probability, below)).astype(
+        np.float32
+    )
+
+
+def smooth_within(probability: np.ndarray, box: Box, sigma_px: float) -> np.ndarray:
+    """A copy of the (H, W) probability whose part inside `box` (clipped to the slice) is
+    Gaussian-smoothed (`sigma_px`, slice pixels) and re-read (`rethreshold`) at the level that
+    keeps the number of pixels above THRESHOLD in the box; pixels outside the box are unchanged,
+    bit for bit. The blur reads 3 sigma of context around the box, so its edges leave no seam."""
+    out = np.array(probability, dtype=np.float32, copy=True)
+    if sigma_px <= 0:
+        return out
+    h, w = out.shape
+    y0, x0, y1, x1 = max(box.y0, 0), max(box.x0, 0), min(box.y1, h), min(box.x1, w)
+    if y0 >= y1 or x0 >= x1:
+        return out
+    margin = math.ceil(3.0 * sigma_px)
+    cy0, cx0 = max(y0 - margin, 0), max(x0 - margin, 0)
+    cy1, cx1 = min(y1 + margin, h), min(x1 + margin, w)
+    kernel = (2 * margin + 1, 2 * margin + 1)
+    blurred = cv2.GaussianBlur(
+        out[cy0:cy1, cx0:cx1], kernel, sigma_px, borderType=cv2.BORDER_REFLECT
+    )[y0 - cy0 : y1 - cy0, x0 - cx0 : x1 - cx0]
+    inside = out[y0:y1, x0:x1]
+    area = int((inside > THRESHOLD).sum())
+    if 0 < area < inside.size:
+        ranked = np.sort(blurred, axis=None)[::-1]
+        level = 0.5 * float(ranked[area - 1] + ranked[area])
+        level = min(max(level, _LEVEL_LIMIT), 1.0 - _LEVEL_LIMIT)
+        blurred = rethreshold(blurred, level)
+    out[y0:y1, x0:x1] = blurred
+    return out
