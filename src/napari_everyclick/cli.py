@@ -92,11 +92,14 @@ def _interpolate(args: argparse.Namespace) -> int:
 
 def _models(args: argparse.Namespace) -> int:
     from .methods import available_methods
+    from .widget.segmenters import default_method
 
     infos = available_methods()
+    default = default_method(infos)
     width = max(len(m.name) for m in infos)
     for info in infos:
-        print(f"{info.name:<{width}}  {info.kind:<9}  {info.summary}")
+        mark = " (the widget's default)" if info.name == default else ""
+        print(f"{info.name:<{width}}  {info.kind:<9}  {info.summary}{mark}")
     return 0
 
 

@@ -115,3 +115,16 @@ def test_split_without_cases_exits_2(case_path, tmp_path, capsys):
     )
     assert code == 2
     assert "no case of split 'test'" in capsys.readouterr().err
+
+
+def test_models_lists_every_method_and_marks_the_widgets_default(capsys):
+    """Before: `everyclick models` did not say which method the widget starts with."""
+    from napari_everyclick.methods import available_methods
+    from napari_everyclick.widget.segmenters import default_method
+
+    assert main(["models"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    names = [line.split()[0] for line in lines]
+    assert names == [m.name for m in available_methods()]
+    marked = [line.split()[0] for line in lines if line.endswith("(the widget's default)")]
+    assert marked == [default_method()]
