@@ -12,13 +12,13 @@ import torch
 from napari_everyclick.core.clicker import padded_distance
 from napari_everyclick.core.clicks import STATIC_RADIUS_PX, Click
 from napari_everyclick.core.disks import disk_union
+from napari_everyclick.core.probability import agree_with, smooth_within
 from napari_everyclick.core.session import Session
 from napari_everyclick.core.windowing import Window
 from napari_everyclick.inference.crops import CropConfig, FocusConfig
 from napari_everyclick.inference.factory import random_segmenter
 from napari_everyclick.inference.merge import progressive_merge
 from napari_everyclick.inference.predictor import ClickPredictor, PredictorConfig
-from napari_everyclick.inference.probability import agree_with, smooth_within
 from napari_everyclick.inference.runners import TorchRunner
 from napari_everyclick.io.npz import read_npz_case
 from napari_everyclick.models.hrnet_ocr import NetConfig

@@ -16,12 +16,12 @@ import numpy as np
 from ..core.clicks import Click
 from ..core.disks import disk_maps, paint_disk
 from ..core.geometry import Box, CropTransform
+from ..core.probability import THRESHOLD, agree_with, rethreshold, sigmoid, smooth_within
 from ..core.segmenter import Prediction, PreparedSlice
 from ..core.windowing import Window, apply_window
 from .crops import CropConfig, FocusConfig, focus_box, is_plain_click, target_box
 from .inputs import PAD_VALUE, click_prior, crop_inputs, image_channels
 from .merge import progressive_merge
-from .probability import THRESHOLD, agree_with, rethreshold, sigmoid, smooth_within
 from .runners import TorchRunner
 
 

@@ -19,7 +19,7 @@ import math
 import cv2
 import numpy as np
 
-from ..core.geometry import Box
+from .geometry import Box
 
 THRESHOLD = 0.5
 _LEVEL_LIMIT = 1e-3  # a re-reading level stays inside (0, 1) by this much

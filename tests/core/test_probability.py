@@ -1,4 +1,4 @@
-"""inference/probability.py: re-reading a probability map at another threshold, and the
+"""core/probability.py: re-reading a probability map at another threshold, and the
 area-preserving smoothing of a click's changed region."""
 
 from __future__ import annotations
@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from napari_everyclick.core.geometry import Box
-from napari_everyclick.inference.probability import agree_with, rethreshold, smooth_within
+from napari_everyclick.core.probability import agree_with, rethreshold, smooth_within
 
 
 def test_rethreshold_sends_the_threshold_to_one_half_monotonically():
