@@ -16,7 +16,9 @@ windowed intensity lies within a tolerance of the median inside the click's disk
 A binary opening (radius `opening` x the inner radius) cuts thin bridges to neighbouring tissue,
 a central `core` of the disk is always kept, then the seed's component is taken and its holes
 filled. On refinement clicks the change is limited to a band along the current boundary (see
-`local.correction_limit`). docs/classical.md has the tuning and the results.
+`local.correction_limit`). Finally the mask's edge, which follows the CT's noise, is smoothed at
+the same area (`probability.smooth_within`) and every clicked pixel put back on its click's
+side. docs/classical.md has the tuning and the results.
 
 Units: intensities are windowed [0, 1] (HU tolerances are divided by the window width); sizes
 and radii are slice pixels unless given in disk radii.
@@ -24,6 +26,7 @@ and radii are slice pixels unless given in disk radii.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 
 import cv2
@@ -31,6 +34,9 @@ import numpy as np
 from scipy import ndimage as ndi
 
 from ..clicks import Click
+from ..disks import paint_disk
+from ..geometry import Box, mask_box
+from ..probability import THRESHOLD, smooth_within
 from ..segmenter import Prediction, PreparedSlice
 from ..session import prepare_slice
 from ..windowing import Window
@@ -73,6 +79,8 @@ class FloodSegmenter:
     fraction of the disk radius always kept, whatever the intensities.
     static_tolerance_hu, static_reach_px: the static-click fallback; static_refine_reach: a
     static refinement click's reach in multiples of its distance to the current boundary.
+    smoothing_sigma_px: after each click the mask's edge is smoothed at the same area (slice
+    pixels; 0: off), as the learned predictors' answers are.
     """
 
     name = "flood"
@@ -89,6 +97,7 @@ class FloodSegmenter:
         static_tolerance_hu: float = 40.0,
         static_reach_px: float = 40.0,
         static_refine_reach: float = 2.0,
+        smoothing_sigma_px: float = 2.0,
     ) -> None:
         self.tolerance_spreads = tolerance_spreads
         self.min_tolerance = min_tolerance
@@ -99,6 +108,7 @@ class FloodSegmenter:
         self.static_tolerance_hu = static_tolerance_hu
         self.static_reach_px = static_reach_px
         self.static_refine_reach = static_refine_reach
+        self.smoothing_sigma_px = smoothing_sigma_px
 
     def prepare(self, slice_hu: np.ndarray, window: Window) -> PreparedSlice:
         """Window the slice and cache its median-filtered version (windowed [0, 1])."""
@@ -126,7 +136,26 @@ class FloodSegmenter:
         band = self._open(band, inner) | disk_pixels(frame, self.core * click.radius)
         band &= correction_limit(to_boundary, frame, self.depth)
         region = keep_seed_component(band, frame)
-        return Prediction(mask=commit(base, frame, region, click.positive))
+        mask = commit(base, frame, region, click.positive)
+        if self.smoothing_sigma_px > 0:
+            mask = self._smoothed(base, mask, clicks)
+        return Prediction(mask=mask)
+
+    def _smoothed(self, base: np.ndarray, mask: np.ndarray, clicks: Sequence[Click]) -> np.ndarray:
+        """The mask with its ragged, noise-following edge smoothed at the same area
+        (`smooth_within` on the object's box, `smoothing_sigma_px`), yet a positive click still
+        only adds to `base` (the mask before it) and a negative one only removes; every clicked
+        pixel then goes back to its click's side, clicks in order."""
+        box = mask_box(mask)
+        if box is None:
+            return mask
+        margin = math.ceil(3.0 * self.smoothing_sigma_px)
+        box = Box(box.y0 - margin, box.x0 - margin, box.y1 + margin, box.x1 + margin)
+        smooth = smooth_within(mask.astype(np.float32), box, self.smoothing_sigma_px) > THRESHOLD
+        smooth = base | smooth if clicks[-1].positive else base & smooth
+        for click in clicks:
+            paint_disk(smooth, click.y, click.x, 0.0, click.positive)
+        return smooth
 
     def _extent(
         self, click: Click, to_boundary: np.ndarray | None, frame: LocalFrame
