@@ -179,10 +179,11 @@ def test_flood_beats_disk_on_real_val_samples(shared_data: Path) -> None:
 
 
 @pytest.mark.parametrize("seed", [0, 1, 2])
-def test_flood_smooths_its_noise_following_edge(seed) -> None:
-    """Refinement clicks grow flood's mask along an edge that follows the CT noise; the default
+@pytest.mark.parametrize("segmenter_cls", SEGMENTERS)
+def test_classical_masks_smooth_their_noise_following_edge(segmenter_cls, seed) -> None:
+    """Refinement clicks grow the mask along an edge that follows the CT noise; the default
     smoothing (`smoothing_sigma_px` 2) cuts that ragged edge, and three robot clicks get closer
-    to the object. Before: the edge as flooded (what sigma 0 gives): IoU@3 about 0.92."""
+    to the object. Before: the edge as grown (what sigma 0 gives; flood's IoU@3 about 0.92)."""
     from scipy import ndimage as ndi
 
     truth = ellipse((128, 128), 60, 64, 24, 16)
@@ -190,13 +191,13 @@ def test_flood_smooths_its_noise_following_edge(seed) -> None:
     hu += np.random.default_rng(seed).normal(0.0, 12.0, truth.shape).astype(np.float32)
     result = {}
     for sigma in (0.0, 2.0):
-        s = Session(FloodSegmenter(smoothing_sigma_px=sigma))
+        s = Session(segmenter_cls(smoothing_sigma_px=sigma))
         s.set_image(hu, WINDOW)
         robot, mask = RobotClicker(truth, radius="avg"), None
         for _ in range(3):
             mask = s.click(robot.next_click(mask))
         assert all(mask[round(c.y), round(c.x)] == c.positive for c in robot.clicks)
         result[sigma] = (iou(mask, truth), int((mask & ~ndi.binary_erosion(mask)).sum()))
-    assert FloodSegmenter().smoothing_sigma_px == 2.0
+    assert segmenter_cls().smoothing_sigma_px == 2.0
     assert result[2.0][0] > result[0.0][0] + 0.02
     assert result[2.0][1] < result[0.0][1]

@@ -17,8 +17,7 @@ A binary opening (radius `opening` x the inner radius) cuts thin bridges to neig
 a central `core` of the disk is always kept, then the seed's component is taken and its holes
 filled. On refinement clicks the change is limited to a band along the current boundary (see
 `local.correction_limit`). Finally the mask's edge, which follows the CT's noise, is smoothed at
-the same area (`probability.smooth_within`) and every clicked pixel put back on its click's
-side. docs/classical.md has the tuning and the results.
+the same area (`local.smooth_edge`) and every clicked pixel put back on its click's side. docs/classical.md has the tuning and the results.
 
 Units: intensities are windowed [0, 1] (HU tolerances are divided by the window width); sizes
 and radii are slice pixels unless given in disk radii.
@@ -26,7 +25,6 @@ and radii are slice pixels unless given in disk radii.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 
 import cv2
@@ -34,9 +32,6 @@ import numpy as np
 from scipy import ndimage as ndi
 
 from ..clicks import Click
-from ..disks import paint_disk
-from ..geometry import Box, mask_box
-from ..probability import THRESHOLD, smooth_within
 from ..segmenter import Prediction, PreparedSlice
 from ..session import prepare_slice
 from ..windowing import Window
@@ -50,6 +45,7 @@ from .local import (
     keep_seed_component,
     local_frame,
     robust_centre_spread,
+    smooth_edge,
     static_reach,
 )
 
@@ -137,25 +133,7 @@ class FloodSegmenter:
         band &= correction_limit(to_boundary, frame, self.depth)
         region = keep_seed_component(band, frame)
         mask = commit(base, frame, region, click.positive)
-        if self.smoothing_sigma_px > 0:
-            mask = self._smoothed(base, mask, clicks)
-        return Prediction(mask=mask)
-
-    def _smoothed(self, base: np.ndarray, mask: np.ndarray, clicks: Sequence[Click]) -> np.ndarray:
-        """The mask with its ragged, noise-following edge smoothed at the same area
-        (`smooth_within` on the object's box, `smoothing_sigma_px`), yet a positive click still
-        only adds to `base` (the mask before it) and a negative one only removes; every clicked
-        pixel then goes back to its click's side, clicks in order."""
-        box = mask_box(mask)
-        if box is None:
-            return mask
-        margin = math.ceil(3.0 * self.smoothing_sigma_px)
-        box = Box(box.y0 - margin, box.x0 - margin, box.y1 + margin, box.x1 + margin)
-        smooth = smooth_within(mask.astype(np.float32), box, self.smoothing_sigma_px) > THRESHOLD
-        smooth = base | smooth if clicks[-1].positive else base & smooth
-        for click in clicks:
-            paint_disk(smooth, click.y, click.x, 0.0, click.positive)
-        return smooth
+        return Prediction(mask=smooth_edge(base, mask, clicks, self.smoothing_sigma_px))
 
     def _extent(
         self, click: Click, to_boundary: np.ndarray | None, frame: LocalFrame

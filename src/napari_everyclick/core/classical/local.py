@@ -15,6 +15,8 @@ Coordinates are (y, x) = (row, column) in slice pixels; distances are in slice p
 
 from __future__ import annotations
 
+import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -22,6 +24,9 @@ from scipy import ndimage as ndi
 from skimage.segmentation import flood
 
 from ..clicks import STATIC_RADIUS_PX, Click
+from ..disks import paint_disk
+from ..geometry import Box, mask_box
+from ..probability import THRESHOLD, smooth_within
 
 MAD_TO_SIGMA = 1.4826
 """1 / 0.6745: the median absolute deviation times this estimates a normal std. Its breakdown
@@ -144,3 +149,23 @@ def keep_seed_component(band: np.ndarray, frame: LocalFrame, fill_holes: bool = 
     band[frame.seed] = True
     region = flood(band, frame.seed, connectivity=1)
     return ndi.binary_fill_holes(region) if fill_holes else region
+
+
+def smooth_edge(
+    base: np.ndarray, mask: np.ndarray, clicks: Sequence[Click], sigma_px: float
+) -> np.ndarray:
+    """`mask` (the bool mask after the newest click; `base` the one before it) with its ragged,
+    noise-following edge smoothed at the same area (`smooth_within` on the object's box, a
+    Gaussian of `sigma_px` slice pixels), yet a positive click still only adds to `base` and a
+    negative one only removes; every clicked pixel then goes back to its click's side, clicks
+    in order."""
+    box = mask_box(mask)
+    if box is None or sigma_px <= 0:
+        return mask
+    margin = math.ceil(3.0 * sigma_px)
+    box = Box(box.y0 - margin, box.x0 - margin, box.y1 + margin, box.x1 + margin)
+    smooth = smooth_within(mask.astype(np.float32), box, sigma_px) > THRESHOLD
+    smooth = base | smooth if clicks[-1].positive else base & smooth
+    for click in clicks:
+        paint_disk(smooth, click.y, click.x, 0.0, click.positive)
+    return smooth
