@@ -17,7 +17,8 @@ A binary opening (radius `opening` x the inner radius) cuts thin bridges to neig
 a central `core` of the disk is always kept, then the seed's component is taken and its holes
 filled. On refinement clicks the change is limited to a band along the current boundary (see
 `local.correction_limit`). Finally the mask's edge, which follows the CT's noise, is smoothed at
-the same area (`local.smooth_edge`) and every clicked pixel put back on its click's side. docs/classical.md has the tuning and the results.
+the same area (`local.smooth_edge`) and every clicked pixel put back on its click's side.
+docs/classical.md has the tuning and the results.
 
 Units: intensities are windowed [0, 1] (HU tolerances are divided by the window width); sizes
 and radii are slice pixels unless given in disk radii.
