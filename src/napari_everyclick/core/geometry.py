@@ -39,6 +39,11 @@ class Box:
     def center(self) -> tuple[float, float]:
         return (self.y0 + self.y1) / 2.0, (self.x0 + self.x1) / 2.0
 
+    @property
+    def slices(self) -> tuple[slice, slice]:
+        """(rows, columns) to index an array with; the box must lie inside it."""
+        return slice(self.y0, self.y1), slice(self.x0, self.x1)
+
     def union(self, other: Box) -> Box:
         return Box(
             min(self.y0, other.y0),

@@ -58,9 +58,10 @@ def smooth_within(probability: np.ndarray, box: Box, sigma_px: float) -> np.ndar
     if sigma_px <= 0:
         return out
     h, w = out.shape
-    y0, x0, y1, x1 = max(box.y0, 0), max(box.x0, 0), min(box.y1, h), min(box.x1, w)
-    if y0 >= y1 or x0 >= x1:
+    inside_slice = box.intersection(Box(0, 0, h, w))
+    if inside_slice is None:
         return out
+    y0, x0, y1, x1 = inside_slice.y0, inside_slice.x0, inside_slice.y1, inside_slice.x1
     margin = math.ceil(3.0 * sigma_px)
     cy0, cx0 = max(y0 - margin, 0), max(x0 - margin, 0)
     cy1, cx1 = min(y1 + margin, h), min(x1 + margin, w)
@@ -71,8 +72,10 @@ def smooth_within(probability: np.ndarray, box: Box, sigma_px: float) -> np.ndar
     inside = out[y0:y1, x0:x1]
     area = int((inside > THRESHOLD).sum())
     if 0 < area < inside.size:
-        ranked = np.sort(blurred, axis=None)[::-1]
-        level = 0.5 * float(ranked[area - 1] + ranked[area])
+        # the area-th and (area+1)-th largest blurred values, without sorting them all
+        k = inside.size - area
+        ranked = np.partition(blurred, (k - 1, k), axis=None)
+        level = 0.5 * float(ranked[k] + ranked[k - 1])
         level = min(max(level, _LEVEL_LIMIT), 1.0 - _LEVEL_LIMIT)
         blurred = rethreshold(blurred, level)
     out[y0:y1, x0:x1] = blurred

@@ -172,9 +172,7 @@ class ClickPredictor:
         if self.refines:
             timings["refiner"] = (t3 - t2) * 1e3
         if self.config.smoothing_sigma_px:
-            changed = focus if self._local(clicks) and focus is not None else transform.box
-            smoothed = smooth_within(probability, changed, self.config.smoothing_sigma_px)
-            probability = agree_with(probability, smoothed > THRESHOLD)
+            self._smooth(probability, focus if self._local(clicks) else transform.box)
         mask = probability > THRESHOLD
         if self.config.progressive_merge and len(clicks) > 1:
             mask = progressive_merge(prev_mask, mask, clicks[-1])
@@ -222,9 +220,20 @@ class ClickPredictor:
             return answer, None
         box = self._focus_box(prev_mask, answer, clicks, transform)
         probability = prev_prob.copy()
-        inside = (slice(box.y0, box.y1), slice(box.x0, box.x1))
-        probability[inside] = answer[inside]
+        probability[box.slices] = answer[box.slices]
         return probability, box
+
+    def _smooth(self, probability: np.ndarray, changed: Box | None) -> None:
+        """Read the mask inside the region this click changed from the area-keeping smoothed
+        answer (`smoothing_sigma_px`); the probability there moves across THRESHOLD only where
+        that mask says so, and nothing outside the region changes (in place)."""
+        h, w = probability.shape
+        region = changed and changed.intersection(Box(0, 0, h, w))
+        if region is None:
+            return
+        smoothed = smooth_within(probability, region, self.config.smoothing_sigma_px)
+        inside = region.slices
+        probability[inside] = agree_with(probability[inside], smoothed[inside] > THRESHOLD)
 
     def _local(self, clicks: Sequence[Click]) -> bool:
         """Whether this click may change only its focus box (`local_only_after`)."""
