@@ -15,6 +15,7 @@ from napari_everyclick.widget.samples import dicom_slice_layers, phantom_layers
 
 from . import canvas
 from .conftest import MASS, MASS_Z, wait_idle
+from .fakes import DiskLike
 
 
 def test_manifest_is_valid_and_its_commands_import():
@@ -124,3 +125,19 @@ def test_sample_data():
     ((hu, meta, kind),) = dicom_slice_layers()
     assert kind == "image" and hu.shape[-2:] == (128, 128)
     assert len(meta["scale"]) == hu.ndim and hu.min() < -500
+
+
+def test_progressive_merge_reaches_focalclick_only_and_starts_off(dock_with, qtbot):
+    """Before: the box started ticked and its state went to every learned model, RITM too."""
+    from napari_everyclick.widget.segmenters import learned_methods
+
+    names = sorted(learned_methods())
+    ritm = next(n for n in names if n.startswith("ritm"))
+    focal = next(n for n in names if n.startswith("focalclick"))
+    widget = dock_with(lambda name, **kw: DiskLike(), method=ritm)
+    assert widget.settings.method.name == ritm
+    assert widget.settings.method.progressive_merge is None
+    widget.controls.method_combo.setCurrentText(focal)
+    assert widget.settings.method.progressive_merge is False
+    widget.controls.merge_check.setChecked(True)
+    assert widget.settings.method.progressive_merge is True

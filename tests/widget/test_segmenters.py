@@ -53,6 +53,14 @@ def test_pool_builds_once_passes_device_to_models_only_and_sets_merge():
     assert model.config.progressive_merge is False
 
 
+def test_a_choice_without_merge_keeps_the_card_setting():
+    """Before: a choice's Progressive Merge defaulted to on and was forced on every learned
+    model, RITM too (its box greyed out but ticked), unlike the cards' measured setting."""
+    pool = SegmenterPool(lambda name, **kw: FakeModel("cpu"), learned={"ritm-x"})
+    model = pool.segmenter(MethodChoice("ritm-x", "cpu"))
+    assert model.config.progressive_merge is False
+
+
 def test_prepared_slice_is_reused_per_slice_and_window():
     pool = SegmenterPool(lambda name, **kw: FakeModel("cpu"), learned={"m"})
     model = pool.segmenter(MethodChoice("m"))

@@ -100,7 +100,7 @@ class ControlPanel(QWidget):
         self.device_combo = QComboBox()
         self.device_combo.addItems(DEVICES)
         self.merge_check = QCheckBox("Progressive Merge")
-        self.merge_check.setChecked(True)
+        self.merge_check.setChecked(False)  # as the cards were measured (docs/models.md)
         self.merge_check.setToolTip("FocalClick: only change the mask near the newest click")
         form.addRow("Method", self.method_combo)
         form.addRow("Device", self.device_combo)

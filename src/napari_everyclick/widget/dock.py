@@ -203,8 +203,10 @@ class EveryClickWidget(QWidget):
         name = c.method_combo.currentText()
         learned = self.annotator.pool.is_learned(name)
         c.device_combo.setEnabled(learned)
-        c.merge_check.setEnabled(learned and name.startswith("focalclick"))
-        choice = MethodChoice(name, c.device_combo.currentText(), c.merge_check.isChecked())
+        offers_merge = learned and name.startswith("focalclick")
+        c.merge_check.setEnabled(offers_merge)
+        merge = c.merge_check.isChecked() if offers_merge else None
+        choice = MethodChoice(name, c.device_combo.currentText(), merge)
         if choice != self.settings.method:
             self.settings.method = choice
             self.annotator.method_changed()

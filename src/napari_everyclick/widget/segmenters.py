@@ -31,11 +31,12 @@ DEVICES = ("auto", "cpu", "cuda")
 @dataclass(frozen=True)
 class MethodChoice:
     """What the user picked: method name, device ("auto", "cpu", "cuda") and, for methods that
-    have it (FocalClick), whether Progressive Merge is on."""
+    offer it (FocalClick), whether Progressive Merge is on; None keeps the method's own setting
+    (its model card's, which its measured figures used)."""
 
     name: str
     device: str = "auto"
-    progressive_merge: bool = True
+    progressive_merge: bool | None = None
 
 
 def learned_methods() -> set[str]:
@@ -128,9 +129,12 @@ class SegmenterPool:
             self._prepared = None
 
 
-def _set_progressive_merge(segmenter: Segmenter, on: bool) -> None:
+def _set_progressive_merge(segmenter: Segmenter, on: bool | None) -> None:
     """Switch Progressive Merge on a method that has it: a `progressive_merge` attribute, or a
-    dataclass `config` with that field (the learned predictors); other methods are unchanged."""
+    dataclass `config` with that field (the learned predictors); other methods, and `on` None,
+    leave it as it is."""
+    if on is None:
+        return
     if hasattr(segmenter, "progressive_merge"):
         segmenter.progressive_merge = on
         return
