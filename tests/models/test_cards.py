@@ -10,9 +10,11 @@ import numpy as np
 import pytest
 import torch
 
+from napari_everyclick.core.classical.flood import FloodSegmenter
 from napari_everyclick.core.clicks import Click
 from napari_everyclick.core.disks import disk_union
 from napari_everyclick.core.errors import UnknownMethodError, WeightsError
+from napari_everyclick.core.handover import Handover, HandoverRule
 from napari_everyclick.core.session import Session
 from napari_everyclick.inference.factory import segmenter_from_card
 from napari_everyclick.inference.predictor import FocalClickPredictor, PredictorConfig
@@ -212,3 +214,35 @@ def test_card_records_the_commit(zoo):
     commit = card.data["commit"]
     assert commit is None or (len(commit) == 40 and int(commit, 16) >= 0)
     assert card.data["written"] and card.data["static_click_share"] == 0.4
+
+
+def card_with_handover(folder: Path, rule: dict) -> ModelCard:
+    path = write(folder, "ritm-handover")
+    data = json.loads(path.read_text())
+    data["handover"] = rule
+    path.write_text(json.dumps(data))
+    return read_card(path)
+
+
+def test_a_card_with_a_hand_over_opens_behind_it_unless_asked_not_to(tmp_path):
+    card = card_with_handover(tmp_path, {"refiner": "flood", "drag_clicks": 1, "plain_clicks": 3})
+    segmenter = segmenter_from_card(card, device="cpu", backend="torch")
+    assert isinstance(segmenter, Handover) and segmenter.name == "ritm-handover"
+    assert segmenter.rule == HandoverRule("flood", 1, 3)
+    assert isinstance(segmenter.refiner, FloodSegmenter)
+    assert segmenter.network.config.crop.net_size == 64
+    alone = segmenter_from_card(card, device="cpu", backend="torch", handover=False)
+    assert not isinstance(alone, Handover) and alone.config.crop.net_size == 64
+
+
+@pytest.mark.parametrize(
+    "rule, message",
+    [
+        ({"refiner": "ritm-test"}, "hands over to 'ritm-test', which is no classical method"),
+        ({"drag_clicks": 0}, "bad predictor settings: drag_clicks must be a whole number >= 1"),
+        ({"network_clicks": 2}, "unknown hand-over settings: network_clicks"),
+    ],
+)
+def test_a_card_with_a_bad_hand_over_is_refused(tmp_path, rule, message):
+    with pytest.raises(WeightsError, match=message):
+        segmenter_from_card(card_with_handover(tmp_path, rule), device="cpu", backend="torch")

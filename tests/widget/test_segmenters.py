@@ -7,6 +7,7 @@ import dataclasses
 
 import numpy as np
 
+from napari_everyclick.core.handover import Handover, HandoverRule
 from napari_everyclick.core.windowing import Window
 from napari_everyclick.methods import MethodInfo
 from napari_everyclick.widget.segmenters import (
@@ -53,12 +54,18 @@ def test_pool_builds_once_passes_device_to_models_only_and_sets_merge():
     assert model.config.progressive_merge is False
 
 
-def test_a_choice_without_merge_keeps_the_card_setting():
+def test_a_choice_without_merge_keeps_the_card_setting_and_merge_reaches_a_handed_over_net():
     """Before: a choice's Progressive Merge defaulted to on and was forced on every learned
     model, RITM too (its box greyed out but ticked), unlike the cards' measured setting."""
     pool = SegmenterPool(lambda name, **kw: FakeModel("cpu"), learned={"ritm-x"})
     model = pool.segmenter(MethodChoice("ritm-x", "cpu"))
     assert model.config.progressive_merge is False
+    network = FakeModel("cpu")
+    wrapped = Handover(network, DiskLike(), HandoverRule())
+    pool = SegmenterPool(lambda name, **kw: wrapped, learned={"focalclick-x"})
+    assert pool.segmenter(MethodChoice("focalclick-x", "cpu", True)) is wrapped
+    assert network.config.progressive_merge is True
+    assert device_of(wrapped) == "cpu"
 
 
 def test_prepared_slice_is_reused_per_slice_and_window():

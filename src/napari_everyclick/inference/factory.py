@@ -5,6 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from ..core.errors import EveryClickError, WeightsError
+from ..core.handover import Handover, HandoverRule
+from ..core.segmenter import Segmenter
+from ..methods import CLASSICAL
 from ..models.build import build_model, net_config
 from ..models.cards import ModelCard
 from ..models.hrnet_ocr import NetConfig
@@ -62,14 +65,24 @@ def segmenter_from_card(
     progressive_merge: bool | None = None,
     flip: bool | None = None,
     backend: str = "auto",
-) -> ClickPredictor:
-    """Load the card's weights (sha256 and shapes checked) into a ready predictor."""
+    handover: bool = True,
+) -> Segmenter:
+    """Load the card's weights (sha256 and shapes checked) into a ready predictor, behind the
+    card's hand-over to a classical method if it has one (`handover` False: the network alone,
+    for every click)."""
     if card.kind not in PREDICTORS:
         raise WeightsError(f"model card {card.path} has unknown kind {card.kind!r}")
     try:
         config = PredictorConfig.from_dict(card.data.get("predictor", {}))
+        rule = card.data.get("handover")
+        rule = None if rule is None else HandoverRule.from_dict(rule)
     except (TypeError, ValueError) as exc:
         raise WeightsError(f"model card {card.path} has bad predictor settings: {exc}") from None
+    if rule is not None and rule.refiner not in CLASSICAL:
+        raise WeightsError(
+            f"model card {card.path} hands over to {rule.refiner!r}, which is no classical "
+            f"method ({', '.join(CLASSICAL)})"
+        )
     model = build_model(card.kind, net_config(card.architecture))
     load_weights(model, card.weights_path, card.data["sha256"])
     overrides = {}
@@ -79,7 +92,10 @@ def segmenter_from_card(
         overrides["flip"] = flip
     if overrides:
         config = PredictorConfig(**{**config.__dict__, **overrides})
-    return make_predictor(card.name, card.kind, model, config, device, backend)
+    predictor = make_predictor(card.name, card.kind, model, config, device, backend)
+    if rule is None or not handover:
+        return predictor
+    return Handover(predictor, CLASSICAL[rule.refiner][0](), rule)
 
 
 def random_segmenter(

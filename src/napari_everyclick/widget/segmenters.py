@@ -131,10 +131,11 @@ class SegmenterPool:
 
 def _set_progressive_merge(segmenter: Segmenter, on: bool | None) -> None:
     """Switch Progressive Merge on a method that has it: a `progressive_merge` attribute, or a
-    dataclass `config` with that field (the learned predictors); other methods, and `on` None,
-    leave it as it is."""
+    dataclass `config` with that field (the learned predictors, also behind a hand-over to a
+    classical method: its `network`); other methods, and `on` None, leave it as it is."""
     if on is None:
         return
+    segmenter = getattr(segmenter, "network", segmenter)
     if hasattr(segmenter, "progressive_merge"):
         segmenter.progressive_merge = on
         return

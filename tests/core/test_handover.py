@@ -1,0 +1,104 @@
+"""The hand-over from a network to a classical method: who answers which click, what the
+refiner's answer carries on, and card rules that are refused."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from napari_everyclick.core.classical.flood import FloodSegmenter
+from napari_everyclick.core.clicks import Click
+from napari_everyclick.core.handover import Handover, HandoverRule
+from napari_everyclick.core.segmenter import Prediction, PreparedSlice
+from napari_everyclick.core.session import Session, prepare_slice
+
+
+class Recorder:
+    """A stand-in network: answers a box, records the clicks and previous it was given."""
+
+    name = "ritm-fake"
+    device = "cuda"
+
+    def __init__(self) -> None:
+        self.calls: list[tuple[int, Prediction | None]] = []
+
+    def prepare(self, slice_hu, window) -> PreparedSlice:
+        image = prepare_slice(slice_hu, window)
+        return PreparedSlice(image.hu, image.window, image.windowed, {"channels": "net"})
+
+    def predict(self, image, clicks, previous) -> Prediction:
+        assert image.extra["channels"] == "net"
+        self.calls.append((len(clicks), previous))
+        mask = np.zeros(image.shape, dtype=bool)
+        mask[20:40, 20:40] = True
+        return Prediction(mask=mask, probability=mask.astype(np.float32) * 0.9)
+
+
+def drag(y: float, x: float, positive: bool = True) -> Click:
+    return Click(y, x, positive, 6.0)
+
+
+def plain(y: float, x: float, positive: bool = True) -> Click:
+    return Click(y, x, positive, 5.0)
+
+
+def lesion_slice() -> np.ndarray:
+    hu = np.full((64, 64), -100.0, np.float32)
+    hu[18:46, 18:46] = 60.0
+    return hu
+
+
+@pytest.mark.parametrize(
+    "clicks, network",
+    [
+        ([drag(1, 1)], True),
+        ([drag(1, 1), drag(2, 2)], True),
+        ([drag(1, 1), drag(2, 2), drag(3, 3)], False),
+        ([plain(1, 1)] * 3, True),
+        ([drag(1, 1), drag(2, 2), plain(3, 3)], True),  # a plain click: the network up to 4
+        ([plain(1, 1)] * 5, False),
+    ],
+)
+def test_the_rule_counts_clicks_by_the_newest_clicks_kind(clicks, network):
+    assert HandoverRule(drag_clicks=2, plain_clicks=4).network_answers(clicks) is network
+
+
+def test_the_refiner_edits_the_networks_mask_and_passes_it_on_as_a_prior():
+    network = Recorder()
+    session = Session(Handover(network, FloodSegmenter(), HandoverRule(drag_clicks=1)))
+    session.set_image(lesion_slice(), window=(40, 400))
+    first = session.click(drag(30, 30))
+    assert first[20:40, 20:40].all() and first.sum() == 400
+    grown = session.click(drag(42, 42))  # flood fill adds the rest of the bright square
+    assert grown[20:40, 20:40].all() and grown[42, 42] and grown.sum() > first.sum()
+    assert not grown[50:, :].any()
+    assert len(network.calls) == 1
+    np.testing.assert_array_equal(session.prediction.probability, grown.astype(np.float32))
+    session.click(plain(25, 25, positive=False))  # a plain click: back to the network
+    count, previous = network.calls[-1]
+    assert count == 3
+    np.testing.assert_array_equal(previous.mask, grown)
+    np.testing.assert_array_equal(previous.probability, grown.astype(np.float32))
+
+
+def test_the_handover_names_and_places_itself_as_its_network():
+    handover = Handover(Recorder(), FloodSegmenter(), HandoverRule())
+    assert handover.name == "ritm-fake" and handover.device == "cuda"
+
+
+@pytest.mark.parametrize(
+    "data, message",
+    [
+        ({"drag_clicks": 0}, "drag_clicks must be a whole number >= 1"),
+        ({"plain_clicks": 2.5}, "plain_clicks must be a whole number >= 1"),
+        ({"drag_clicks": 2, "after": 3}, "unknown hand-over settings: after"),
+    ],
+)
+def test_bad_rules_are_refused(data, message):
+    with pytest.raises(ValueError, match=message):
+        HandoverRule.from_dict(data)
+
+
+def test_a_rule_round_trips_through_a_dict():
+    rule = HandoverRule("snake", 3, 7)
+    assert HandoverRule.from_dict(rule.to_dict()) == rule
