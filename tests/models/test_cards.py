@@ -228,6 +228,7 @@ def test_a_card_with_a_hand_over_opens_behind_it_unless_asked_not_to(tmp_path):
     card = card_with_handover(tmp_path, {"refiner": "flood", "drag_clicks": 1, "plain_clicks": 3})
     segmenter = segmenter_from_card(card, device="cpu", backend="torch")
     assert isinstance(segmenter, Handover) and segmenter.name == "ritm-handover"
+    assert "network for 1 drags / 3 plain clicks, then flood" in card.summary()
     assert segmenter.rule == HandoverRule("flood", 1, 3)
     assert isinstance(segmenter.refiner, FloodSegmenter)
     assert segmenter.network.config.crop.net_size == 64

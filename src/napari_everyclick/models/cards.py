@@ -63,6 +63,13 @@ class ModelCard:
             str(arch.get("backbone", "?")),
             f"clicks {self.data.get('clicks', '?')}",
         ]
+        handover = self.data.get("handover")
+        if handover:
+            rule = {"refiner": "flood", "drag_clicks": "?", "plain_clicks": "?", **handover}
+            parts.append(
+                f"network for {rule['drag_clicks']} drags / {rule['plain_clicks']} plain clicks, "
+                f"then {rule['refiner']}"
+            )
         if iou1 is not None:
             parts.append(f"val IoU@1 {iou1:.3f}")
         own, flood = self.val_error(), self.val_error("flood_val_avg")
