@@ -8,7 +8,7 @@ import pytest
 
 from napari_everyclick.core.classical.flood import FloodSegmenter
 from napari_everyclick.core.clicks import Click
-from napari_everyclick.core.handover import Handover, HandoverRule
+from napari_everyclick.core.handover import ANSWERED_BY, Handover, HandoverRule
 from napari_everyclick.core.segmenter import Prediction, PreparedSlice
 from napari_everyclick.core.session import Session, prepare_slice
 
@@ -69,10 +69,11 @@ def test_the_refiner_edits_the_networks_mask_and_passes_it_on_as_a_prior():
     session.set_image(lesion_slice(), window=(40, 400))
     first = session.click(drag(30, 30))
     assert first[20:40, 20:40].all() and first.sum() == 400
+    assert session.prediction.state[ANSWERED_BY] == "ritm-fake"
     grown = session.click(drag(42, 42))  # flood fill adds the rest of the bright square
     assert grown[20:40, 20:40].all() and grown[42, 42] and grown.sum() > first.sum()
     assert not grown[50:, :].any()
-    assert len(network.calls) == 1
+    assert len(network.calls) == 1 and session.prediction.state[ANSWERED_BY] == "flood"
     np.testing.assert_array_equal(session.prediction.probability, grown.astype(np.float32))
     session.click(plain(25, 25, positive=False))  # a plain click: back to the network
     count, previous = network.calls[-1]

@@ -57,9 +57,10 @@ def test_docked_through_the_manifest_the_tool_is_on_at_once(phantom_viewer, qtbo
         SHORTCUTS[action].key in button.text() for action, button in widget.controls.buttons.items()
     )
 
-    # a drag works straight away, whichever layer is selected
+    # a drag works straight away, whichever layer is selected (the default method may be a
+    # model: its first use imports torch and loads the weights, seconds on a busy CPU)
     canvas.drag(viewer, image, (MASS_Z, MASS.center[1], MASS.center[2]), (MASS_Z, 172, 190))
-    wait_idle(qtbot, widget)
+    wait_idle(qtbot, widget, timeout=60_000)
     assert viewer.layers[PREVIEW_LAYER].data.any()
 
     # Space held: pan as usual; released: clicking again
@@ -141,3 +142,47 @@ def test_progressive_merge_reaches_focalclick_only_and_starts_off(dock_with, qtb
     assert widget.settings.method.progressive_merge is False
     widget.controls.merge_check.setChecked(True)
     assert widget.settings.method.progressive_merge is True
+
+
+def test_the_status_line_says_who_answered_a_handed_over_click(dock_with, phantom_viewer, qtbot):
+    from napari_everyclick.core.handover import Handover, HandoverRule
+
+    class Net(DiskLike):
+        name = "net-fake"
+
+    class Refiner(DiskLike):
+        name = "refiner-fake"
+
+    handover = Handover(Net(), Refiner(), HandoverRule(drag_clicks=1))
+    widget = dock_with(lambda name, **kw: handover)
+    viewer, image = phantom_viewer, phantom_viewer.layers["CT phantom"]
+    cy, cx = MASS.center[1], MASS.center[2]
+    canvas.drag(viewer, image, (MASS_Z, cy, cx), (MASS_Z, cy, cx + 12))
+    wait_idle(qtbot, widget)
+    assert "answered by net-fake" in widget.controls.status_label.text()
+    canvas.drag(viewer, image, (MASS_Z, cy + 20, cx), (MASS_Z, cy + 20, cx + 6))
+    wait_idle(qtbot, widget)
+    assert "answered by refiner-fake" in widget.controls.status_label.text()
+    assert handover.network.calls == 1 and handover.refiner.calls == 1
+
+
+def test_a_models_first_use_says_it_is_loading(dock_with, phantom_viewer, qtbot):
+    import threading
+
+    from napari_everyclick.widget.segmenters import learned_methods
+
+    gate = threading.Event()
+    model = DiskLike(gate=gate)
+    widget = dock_with(lambda name, **kw: model, method=min(learned_methods()))
+    viewer, image = phantom_viewer, phantom_viewer.layers["CT phantom"]
+    cy, cx = MASS.center[1], MASS.center[2]
+    try:
+        canvas.drag(viewer, image, (MASS_Z, cy, cx), (MASS_Z, cy, cx + 12))
+        qtbot.waitUntil(lambda: model.calls == 1)
+        assert "loading" in widget.controls.status_label.text()
+    finally:
+        gate.set()
+    wait_idle(qtbot, widget)
+    canvas.drag(viewer, image, (MASS_Z, cy + 20, cx), (MASS_Z, cy + 20, cx + 6))
+    wait_idle(qtbot, widget)
+    assert "loading" not in widget.controls.status_label.text()

@@ -38,7 +38,7 @@ def test_nifti_read_accept_write_keeps_spacing_and_orientation(make_napari_viewe
     z, y, x = 3, 40, 30
     viewer.dims.set_point(0, z * 2.5)
     canvas.drag(viewer, image, (z, y, x), (z, y, x + 6))
-    wait_idle(qtbot, widget)
+    wait_idle(qtbot, widget, timeout=60_000)  # the default method may be a model: it loads first
     widget.annotator.accept()
     labels = viewer.layers["case lesions"]
     assert labels.data[z, y, x] == 1

@@ -45,7 +45,10 @@ def test_pool_builds_once_passes_device_to_models_only_and_sets_merge():
         return FakeModel(options["device"]) if "device" in options else DiskLike()
 
     pool = SegmenterPool(factory, learned={"focalclick-x"})
+    assert not pool.is_built(MethodChoice("flood", "cuda"))
     flood = pool.segmenter(MethodChoice("flood", "cuda"))
+    assert pool.is_built(MethodChoice("flood", "cuda"))
+    assert not pool.is_built(MethodChoice("flood", "cpu"))
     assert pool.segmenter(MethodChoice("flood", "cuda")) is flood
     model = pool.segmenter(MethodChoice("focalclick-x", "cpu", progressive_merge=True))
     assert built == [("flood", {}), ("focalclick-x", {"device": "cpu"})]

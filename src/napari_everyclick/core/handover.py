@@ -15,7 +15,7 @@ which tell flood fill nothing about size, the network keeps the session longer.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import asdict, dataclass, fields
+from dataclasses import asdict, dataclass, fields, replace
 from typing import Any
 
 import numpy as np
@@ -27,6 +27,9 @@ from .windowing import Window
 
 REFINER_SLICE = "handover_refiner"
 """Key of the refiner's own prepared slice in the network's `PreparedSlice.extra`."""
+
+ANSWERED_BY = "answered_by"
+"""Key of a hand-over's `Prediction.state`: the name of the method that answered the click."""
 
 
 @dataclass(frozen=True)
@@ -96,11 +99,13 @@ class Handover:
         self, image: PreparedSlice, clicks: Sequence[Click], previous: Prediction | None
     ) -> Prediction:
         if self.rule.network_answers(clicks):
-            return self.network.predict(image, clicks, previous)
+            answer = self.network.predict(image, clicks, previous)
+            state = {**answer.state, ANSWERED_BY: self.network.name}
+            return replace(answer, state=state)
         answer = self.refiner.predict(image.extra[REFINER_SLICE], clicks, previous)
         return Prediction(
             mask=answer.mask,
             probability=answer.mask.astype(np.float32),
-            state=answer.state,
+            state={**answer.state, ANSWERED_BY: self.refiner.name},
             timings_ms=answer.timings_ms,
         )

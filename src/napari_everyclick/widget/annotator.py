@@ -25,6 +25,7 @@ from napari.utils.notifications import show_error, show_info, show_warning
 
 from ..core.clicks import STATIC_RADIUS_PX, Click
 from ..core.errors import EveryClickError, InvalidClickError, InvalidImageError
+from ..core.handover import ANSWERED_BY
 from ..core.image import check_slice_shape
 from ..core.measurements import LesionMeasurement
 from ..core.propagation import PropagationStep
@@ -397,6 +398,8 @@ class Annotator:
             self.settings.window,
             self.pool,
         )
+        if not pool.is_built(choice) and pool.is_learned(choice.name):
+            self._status(f"loading {choice.name} (first use: torch and the weights) ...")
 
         def work() -> JobResult:
             segmenter = pool.segmenter(choice)
@@ -436,13 +439,17 @@ class Annotator:
     # --- views -----------------------------------------------------------------------------
 
     def describe(self) -> str:
-        """The status line: device, last click latency, and the object's click count."""
+        """The status line: device, last click latency, the object's click count and, for a
+        model that hands over to a classical method, which of the two answered last."""
         parts = [self.device]
         if self.last_latency_ms is not None:
             parts.append(f"last click {self.last_latency_ms:.0f} ms")
         editor = self.editor
         if editor is not None and editor.clicks:
             parts.append(f"{len(editor.clicks)} click(s) on this slice")
+            answered_by = editor.prediction.state.get(ANSWERED_BY) if editor.prediction else None
+            if answered_by:
+                parts.append(f"answered by {answered_by}")
         if self.pool.is_learned(self.settings.method.name) and self.device == "cpu":
             parts.append("model on CPU: slower")
         return " \u00b7 ".join(parts)

@@ -89,6 +89,11 @@ class SegmenterPool:
     def is_learned(self, name: str) -> bool:
         return name in self._learned
 
+    def is_built(self, choice: MethodChoice) -> bool:
+        """Whether `choice`'s segmenter exists already (a model's first use loads it)."""
+        with self._lock:
+            return (choice.name, choice.device) in self._segmenters
+
     def segmenter(self, choice: MethodChoice) -> Segmenter:
         """The segmenter for `choice`, built on first use (torch loads here for models)."""
         key = (choice.name, choice.device)
