@@ -11,6 +11,7 @@ import sys
 from collections.abc import Sequence
 
 from .core.errors import EveryClickError
+from .evaluation.runner import EVALUATION_RADII
 
 
 def _demo(args: argparse.Namespace) -> int:
@@ -121,7 +122,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--data", nargs="+", required=True, help=".npz cases or manifest folders")
     p.add_argument("--split", default=None, help="split of the manifest (train / val)")
     p.add_argument("--clicks", type=int, default=20)
-    p.add_argument("--radius", default="avg", choices=["avg", "tight", "enclosing", "static"])
+    p.add_argument("--radius", default="avg", choices=EVALUATION_RADII)
     p.add_argument("--largest-slice", action="store_true", help="each lesion's largest slice only")
     p.add_argument("--limit", type=int, default=None, help="evaluate the first N samples only")
     p.add_argument(

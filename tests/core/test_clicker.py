@@ -228,6 +228,21 @@ def test_radius_strategies_on_a_square(strategy, expected):
     assert click.radius == pytest.approx(expected, abs=1e-3)
 
 
+@pytest.mark.parametrize(
+    "strategy, first, later",
+    [("drag-then-plain", "avg", "static"), ("plain-then-drag", "static", "avg")],
+)
+def test_mixed_strategies_switch_kind_after_the_first_click(strategy, first, later):
+    mixed = RobotClicker(SQ21, strategy)
+    pure = {name: RobotClicker(SQ21, name) for name in (first, later)}
+    answer = np.zeros_like(SQ21)
+    answer[5:26, 5:12] = True  # a third of the square: the next click is positive, to its right
+    assert mixed.next_click().radius == pure[first].next_click().radius
+    pure[later].next_click()
+    assert mixed.next_click(answer).radius == pure[later].next_click(answer).radius
+    assert first != later
+
+
 def test_static_radius_is_configurable():
     assert RobotClicker(SQ21, "static", static_radius=3.0).next_click().radius == 3.0
 
@@ -282,7 +297,15 @@ def test_distributed_and_random_placement_need_an_rng():
 def test_unknown_strategy_is_rejected():
     with pytest.raises(ValueError, match="radius strategy"):
         RobotClicker(SQ21, "huge")  # type: ignore[arg-type]
-    assert set(RADIUS_STRATEGIES) == {"static", "tight", "enclosing", "avg", "distributed"}
+    assert set(RADIUS_STRATEGIES) == {
+        "static",
+        "tight",
+        "enclosing",
+        "avg",
+        "distributed",
+        "drag-then-plain",
+        "plain-then-drag",
+    }
 
 
 def test_unknown_placement_is_rejected():

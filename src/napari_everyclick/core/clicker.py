@@ -11,7 +11,9 @@ Radius (spec 5.1), in slice pixels:
 - `tight`: the distance-transform value at the click (largest disk inside the error region);
 - `enclosing`: the radius of the minimum enclosing circle of the error component clicked in;
 - `avg`: the mean of tight and enclosing (the thesis's evaluation mode for dynamic models);
-- `distributed`: uniform in [tight * (1 - spread), enclosing * (1 + spread)] (training only).
+- `distributed`: uniform in [tight * (1 - spread), enclosing * (1 + spread)] (training only);
+- `drag-then-plain`: `avg` for the first click, `static` after it (a user who drags once and
+  corrects with plain clicks); `plain-then-drag`: the reverse.
 """
 
 from __future__ import annotations
@@ -23,8 +25,22 @@ import numpy as np
 
 from .clicks import STATIC_RADIUS_PX, Click
 
-RadiusStrategy = Literal["static", "tight", "enclosing", "avg", "distributed"]
-RADIUS_STRATEGIES: tuple[str, ...] = ("static", "tight", "enclosing", "avg", "distributed")
+RadiusStrategy = Literal[
+    "static", "tight", "enclosing", "avg", "distributed", "drag-then-plain", "plain-then-drag"
+]
+MIXED_STRATEGIES: dict[str, tuple[str, str]] = {
+    "drag-then-plain": ("avg", "static"),
+    "plain-then-drag": ("static", "avg"),
+}
+"""Mixed strategies: (the first click's strategy, every later click's)."""
+RADIUS_STRATEGIES: tuple[str, ...] = (
+    "static",
+    "tight",
+    "enclosing",
+    "avg",
+    "distributed",
+    *MIXED_STRATEGIES,
+)
 MIN_RADIUS_PX = 0.5
 
 
@@ -127,14 +143,17 @@ class RobotClicker:
         return divmod(flat, dist.shape[1])
 
     def _radius(self, tight: float, error: np.ndarray, y: int, x: int) -> float:
-        if self.strategy == "static":
+        strategy = self.strategy
+        if strategy in MIXED_STRATEGIES:
+            strategy = MIXED_STRATEGIES[strategy][1 if self.clicks else 0]
+        if strategy == "static":
             return self.static_radius
-        if self.strategy == "tight":
+        if strategy == "tight":
             return max(float(tight), MIN_RADIUS_PX)
         enclosing = enclosing_radius(component_at(error, y, x))
-        if self.strategy == "enclosing":
+        if strategy == "enclosing":
             radius = enclosing
-        elif self.strategy == "avg":
+        elif strategy == "avg":
             radius = 0.5 * (tight + enclosing)
         else:
             low, high = tight * (1.0 - self.spread), enclosing * (1.0 + self.spread)

@@ -26,7 +26,14 @@ from ..core.session import Session
 from .report import EvaluationResult, Report, SampleResult, format_table, summarize
 from .samples import MIN_LESION_PX, Sample, case_files, case_samples, shrunk_samples
 
-EVALUATION_RADII: tuple[str, ...] = ("avg", "tight", "enclosing", "static")
+EVALUATION_RADII: tuple[str, ...] = (
+    "avg",
+    "tight",
+    "enclosing",
+    "static",
+    "drag-then-plain",
+    "plain-then-drag",
+)
 """Deterministic radius strategies of the robot (`distributed` is random: training only)."""
 
 
