@@ -23,7 +23,14 @@ from napari_everyclick.training.publish import publish
 NET = NetConfig(backbone="hrnet_w18_small")
 
 
-def write(folder: Path, name: str, fill: float, kind: str = "ritm", threshold: float = 0.3) -> Path:
+def write(
+    folder: Path,
+    name: str,
+    fill: float,
+    kind: str = "ritm",
+    threshold: float = 0.3,
+    handover: dict | None = None,
+) -> Path:
     model = build_model(kind, NET)
     with torch.no_grad():
         for p in model.parameters():
@@ -39,13 +46,17 @@ def write(folder: Path, name: str, fill: float, kind: str = "ritm", threshold: f
         training={"steps": 10, "total_cpu_minutes": 5.0},
         metrics={"val_avg": {"iou_at": [0.5]}},
         static_prob=0.4,
+        handover=handover,
     )
+
+
+HANDOVER = {"refiner": "flood", "drag_clicks": 2, "plain_clicks": 8}
 
 
 @pytest.fixture(scope="module")
 def pair(tmp_path_factory) -> tuple[Path, Path]:
     folder = tmp_path_factory.mktemp("pair")
-    return write(folder, "start", 0.0), write(folder, "end", 1.0, threshold=0.25)
+    return write(folder, "start", 0.0), write(folder, "end", 1.0, threshold=0.25, handover=HANDOVER)
 
 
 def test_interpolate_writes_the_mix_with_the_end_settings_and_its_origin(pair, tmp_path):
@@ -57,6 +68,7 @@ def test_interpolate_writes_the_mix_with_the_end_settings_and_its_origin(pair, t
     weight = next(k for k in read_state(card.weights_path) if k.endswith("weight"))
     assert torch.allclose(read_state(card.weights_path)[weight].float(), torch.tensor(0.25))
     assert card.data["predictor"]["first_plain_click_threshold"] == 0.25
+    assert card.data["handover"] == HANDOVER and "handover" not in read_card(start).data
     assert card.data["training"]["total_cpu_minutes"] == 5.0
     origin = card.data["training"]["interpolation"]
     assert origin["share_of_end"] == 0.25

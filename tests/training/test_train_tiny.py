@@ -23,6 +23,7 @@ import pytest
 import torch
 
 from napari_everyclick.core.clicks import Click
+from napari_everyclick.core.handover import Handover, HandoverRule
 from napari_everyclick.core.session import Session
 from napari_everyclick.evaluation.runner import evaluate_segmenter
 from napari_everyclick.evaluation.samples import iter_samples
@@ -81,7 +82,8 @@ def runs(data_root, tmp_path_factory) -> dict[str, Path]:
     with pytest.MonkeyPatch.context() as patch:  # validate with torch: the ONNX export of
         patch.setattr(factory, "onnx_available", lambda: False)  # every net costs seconds
         ritm = train(load_config(ritm_config))
-    focal_config = write_config(work, data_root, name="tiny-focal")
+    handover = {"refiner": "flood", "drag_clicks": 1, "plain_clicks": 1}  # validates click 2 too
+    focal_config = write_config(work, data_root, name="tiny-focal", handover=handover)
     printed = io.StringIO()
     with contextlib.redirect_stdout(printed):
         focal = train(load_config(focal_config), init_from=str(ritm / "tiny-ritm.safetensors"))
@@ -112,6 +114,9 @@ def test_runs_write_weights_card_checkpoint_and_logs(runs):
 def test_card_loads_and_runs_a_click(runs, data_root):
     card = read_card(runs["focal"] / "tiny-focal.json")
     segmenter = segmenter_from_card(card, device="cpu", backend="torch")
+    assert isinstance(segmenter, Handover)  # the config's hand-over went into the card
+    assert segmenter.rule == HandoverRule("flood", 1, 1)
+    assert "handover" not in read_card(runs["ritm"] / "tiny-ritm.json").data
     sample = next(iter_samples([data_root], "val"))
     session = Session(segmenter)
     session.set_image(sample.hu, window=sample.window)
@@ -216,3 +221,14 @@ def test_calibrating_an_unknown_setting_is_refused(data_root, tmp_path):
     config.calibrate = {"first_plain_click_threshold": [0.5, 1.5]}
     with pytest.raises(ValueError, match="first_plain_click_threshold must lie in"):
         train(config)
+
+
+def test_a_bad_hand_over_is_refused_before_training(data_root, tmp_path):
+    config = load_config(write_config(tmp_path, data_root, name="tiny-bad-handover"))
+    config.handover = {"refiner": "ritm-hrnet18s-ct"}
+    with pytest.raises(ValueError, match="which is no classical method"):
+        train(config)
+    config.handover = {"drag_clicks": 0}
+    with pytest.raises(ValueError, match="drag_clicks must be a whole number"):
+        train(config)
+    assert not (tmp_path / "runs" / "tiny-bad-handover" / "checkpoint.pt").exists()

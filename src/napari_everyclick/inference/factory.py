@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from ..core.errors import EveryClickError, WeightsError
@@ -74,15 +75,9 @@ def segmenter_from_card(
         raise WeightsError(f"model card {card.path} has unknown kind {card.kind!r}")
     try:
         config = PredictorConfig.from_dict(card.data.get("predictor", {}))
-        rule = card.data.get("handover")
-        rule = None if rule is None else HandoverRule.from_dict(rule)
+        rule = handover_rule(card.data.get("handover"))
     except (TypeError, ValueError) as exc:
         raise WeightsError(f"model card {card.path} has bad predictor settings: {exc}") from None
-    if rule is not None and rule.refiner not in CLASSICAL:
-        raise WeightsError(
-            f"model card {card.path} hands over to {rule.refiner!r}, which is no classical "
-            f"method ({', '.join(CLASSICAL)})"
-        )
     model = build_model(card.kind, net_config(card.architecture))
     load_weights(model, card.weights_path, card.data["sha256"])
     overrides = {}
@@ -93,9 +88,25 @@ def segmenter_from_card(
     if overrides:
         config = PredictorConfig(**{**config.__dict__, **overrides})
     predictor = make_predictor(card.name, card.kind, model, config, device, backend)
-    if rule is None or not handover:
-        return predictor
-    return Handover(predictor, CLASSICAL[rule.refiner][0](), rule)
+    return behind_handover(predictor, rule if handover else None)
+
+
+def handover_rule(data: Mapping[str, Any] | None) -> HandoverRule | None:
+    """The hand-over rule a model card or a training config records (None: it has none);
+    TypeError or ValueError when it is malformed or names no classical method."""
+    if data is None:
+        return None
+    rule = HandoverRule.from_dict(data)
+    if rule.refiner not in CLASSICAL:
+        raise ValueError(
+            f"hands over to {rule.refiner!r}, which is no classical method ({', '.join(CLASSICAL)})"
+        )
+    return rule
+
+
+def behind_handover(predictor: ClickPredictor, rule: HandoverRule | None) -> Segmenter:
+    """The predictor itself, or behind a hand-over to the classical method `rule` names."""
+    return predictor if rule is None else Handover(predictor, CLASSICAL[rule.refiner][0](), rule)
 
 
 def random_segmenter(

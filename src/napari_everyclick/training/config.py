@@ -72,6 +72,9 @@ class TrainConfig:
     # training/loop.py CALIBRATED), e.g. {"first_plain_click_threshold": [0.3, 0.4, 0.5]}; the
     # chosen values go into the val.csv row and into the exported card's predictor settings
     calibrate: dict[str, list[float]] = field(default_factory=dict)
+    # the exported card's hand-over to a classical method (core/handover.py, e.g. {"refiner":
+    # "flood", "drag_clicks": 2, "plain_clicks": 8}); validation scores the network behind it
+    handover: dict[str, Any] | None = None
     checkpoint_minutes: float = 5.0
     threads: int = 0  # 0: all cores
     workers: int = 1

@@ -34,8 +34,10 @@ def write_model(
     training: dict[str, Any],
     metrics: dict[str, Any],
     static_prob: float,
+    handover: dict[str, Any] | None = None,
 ) -> Path:
-    """Save `folder/name.safetensors` (fp16) and `folder/name.json`; return the card path."""
+    """Save `folder/name.safetensors` (fp16) and `folder/name.json`; return the card path.
+    `handover`: the card's hand-over to a classical method (core/handover.py), if any."""
     folder = Path(folder)
     weights = folder / f"{name}.safetensors"
     sha = save_weights(model, weights, half=True)
@@ -49,6 +51,7 @@ def write_model(
         "sha256": sha,
         "architecture": architecture,
         "predictor": predictor,
+        **({} if handover is None else {"handover": handover}),
         "input": {
             "channels": list(CHANNELS),
             "normalisation": "each channel: HU windowed to [0, 1] then scaled to [-1, 1]; "

@@ -36,7 +36,7 @@ def interpolate(
     name: str,
 ) -> Path:
     """Write `folder/name.safetensors` = (1 - share) x start + share x end, with its card (the
-    end's settings and training record, whose CPU time counts the start's when the end was
+    end's settings (predictor, hand-over) and training record, whose CPU time counts the start's when the end was
     trained from it, and an `interpolation` entry); return the card path."""
     if not 0.0 <= share <= 1.0:
         raise ValueError(f"share of the end weights must lie in [0, 1], got {share}")
@@ -64,6 +64,7 @@ def interpolate(
         training,
         metrics={},
         static_prob=float(end.data.get("static_click_share", 0.0)),
+        handover=end.data.get("handover"),
     )
 
 

@@ -29,7 +29,7 @@ from tqdm import tqdm
 from ..core.classical.disk import DiskSegmenter
 from ..evaluation.runner import evaluate_segmenter
 from ..evaluation.samples import Sample, iter_samples
-from ..inference.factory import make_predictor
+from ..inference.factory import behind_handover, handover_rule, make_predictor
 from ..inference.predictor import ClickPredictor, PredictorConfig
 from ..models.build import build_model, net_config
 from .averaging import WeightAverage
@@ -59,6 +59,7 @@ class Validator:
     def __init__(self, config: TrainConfig) -> None:
         self.config = config
         self.predictor_config = PredictorConfig.from_dict(config.predictor)  # bad values: now
+        self.handover = handover_rule(config.handover)
         unknown = set(config.calibrate) - set(CALIBRATED)
         if unknown:
             raise ValueError(
@@ -91,8 +92,9 @@ class Validator:
         for key, values in cfg.calibrate.items():
             metrics[key] = self.calibrate(predictor, key, values)
         k = cfg.val_clicks
+        segmenter = behind_handover(predictor, self.handover)
         for radius in ("avg", "static"):
-            rows = evaluate_segmenter(predictor, self.samples, k, radius, progress=False).rows
+            rows = evaluate_segmenter(segmenter, self.samples, k, radius, progress=False).rows
             ious = np.array([row.ious for row in rows])
             metrics[f"iou1_{radius}"] = float(ious[:, 0].mean())
             metrics[f"iou{k}_{radius}"] = float(ious[:, -1].mean())
@@ -245,6 +247,7 @@ class Run:
             cfg.kind,
             net_config(cfg.architecture).to_dict(),
             predictor.to_dict(),
+            handover=cfg.handover,
             training={
                 "config": cfg.to_dict(),
                 "steps": self.step,
