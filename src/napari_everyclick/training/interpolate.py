@@ -36,8 +36,9 @@ def interpolate(
     name: str,
 ) -> Path:
     """Write `folder/name.safetensors` = (1 - share) x start + share x end, with its card (the
-    end's settings (predictor, hand-over) and training record, whose CPU time counts the start's when the end was
-    trained from it, and an `interpolation` entry); return the card path."""
+    end's settings, predictor and hand-over, and its training record, whose CPU time counts the
+    start's when the end was trained from it, and an `interpolation` entry); return the card
+    path."""
     if not 0.0 <= share <= 1.0:
         raise ValueError(f"share of the end weights must lie in [0, 1], got {share}")
     start, end = read_card(Path(start_card)), read_card(Path(end_card))
