@@ -2,7 +2,7 @@
 
     xvfb-run -a python docs/make_screenshots.py
 
-Drives the Every Click dock on the CT phantom with the flood method through napari's own mouse
+Drives the Every Click dock on the CT phantom with the default method through napari's own mouse
 callbacks (the same fake events the tests use) and saves `viewer.screenshot` PNGs to
 docs/images/.
 """
@@ -70,7 +70,6 @@ def main() -> None:
     viewer.layers.selection.active = image
     viewer.dims.set_point(0, z * phantom.spacing_mm[0])
     _, widget = viewer.window.add_plugin_dock_widget("napari-everyclick", "Every Click")
-    widget.controls.method_combo.setCurrentText("flood")
     settle(widget)
     viewer.camera.center = (cy * 0.8, (cx - 10) * 0.8)
     viewer.camera.zoom = 6.0

@@ -180,6 +180,10 @@ def test_a_models_first_use_says_it_is_loading(dock_with, phantom_viewer, qtbot)
         canvas.drag(viewer, image, (MASS_Z, cy, cx), (MASS_Z, cy, cx + 12))
         qtbot.waitUntil(lambda: model.calls == 1)
         assert "loading" in widget.controls.status_label.text()
+        # the status line sits below the scrolling controls, always in view (before: at their
+        # bottom, scrolled out of sight whenever the measurement table took the space)
+        assert not widget.controls.isAncestorOf(widget.controls.status_label)
+        assert widget.isAncestorOf(widget.controls.status_label)
     finally:
         gate.set()
     wait_idle(qtbot, widget)

@@ -178,5 +178,5 @@ class ControlPanel(QWidget):
         self.busy_bar.setVisible(False)
         self.status_label = QLabel("")
         self.status_label.setWordWrap(True)
-        layout.addWidget(self.busy_bar)
-        layout.addWidget(self.status_label)
+        self.status_label.setContentsMargins(4, 2, 4, 2)
+        # the busy bar and the status line are placed by the dock, outside the scroll area

@@ -97,6 +97,8 @@ class EveryClickWidget(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(splitter)
+        layout.addWidget(self.controls.busy_bar)  # below the scrolling controls: always in view
+        layout.addWidget(self.controls.status_label)
 
     def _connect(self) -> None:
         c = self.controls
