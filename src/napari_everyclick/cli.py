@@ -34,6 +34,7 @@ def _evaluate(args: argparse.Namespace) -> int:
         limit=args.limit,
         device=args.device,
         shrink=tuple(args.shrink) if args.shrink else None,
+        network_only=args.network_only,
     )
 
 
@@ -131,6 +132,11 @@ def build_parser() -> argparse.ArgumentParser:
         type=float,
         metavar=("MIN", "MAX"),
         help="shrink each lesion to an equivalent diameter in [MIN, MAX] px (scale test)",
+    )
+    p.add_argument(
+        "--network-only",
+        action="store_true",
+        help="a model's network answers every click (no hand-over to flood fill)",
     )
     p.add_argument("--device", default="auto")
     p.add_argument("--out", required=True, help="folder for report.json and iou_curve.png")

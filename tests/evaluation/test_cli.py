@@ -128,3 +128,36 @@ def test_models_lists_every_method_and_marks_the_widgets_default(capsys):
     assert names == [m.name for m in available_methods()]
     marked = [line.split()[0] for line in lines if line.endswith("(the widget's default)")]
     assert marked == [default_method()]
+
+
+def test_network_only_takes_a_cards_network_without_its_hand_over(case_path, tmp_path, capsys):
+    from napari_everyclick.core.handover import Handover
+    from napari_everyclick.evaluation.report import load_report, report_label
+    from napari_everyclick.evaluation.runner import build_segmenter
+    from napari_everyclick.models.cards import list_cards
+
+    card = next(c for c in list_cards() if "handover" in c.data)
+    assert isinstance(build_segmenter(card.name, "cpu"), Handover)
+    assert not isinstance(build_segmenter(card.name, "cpu", network_only=True), Handover)
+    out = tmp_path / "out"
+    args = ["evaluate", "--method", "ritm-random", "--data", str(case_path), "--clicks", "2"]
+    assert main([*args, "--network-only", "--device", "cpu", "--out", str(out)]) == 0
+    report = load_report(out / "report.json")
+    assert report.network_only is True
+    assert report_label(report) == "ritm-random (network alone), avg"
+    assert (
+        main(
+            [
+                "evaluate",
+                "--method",
+                "disk",
+                "--data",
+                str(case_path),
+                "--network-only",
+                "--out",
+                str(tmp_path / "d"),
+            ]
+        )
+        == 2
+    )
+    assert "disk is a classical method" in capsys.readouterr().err

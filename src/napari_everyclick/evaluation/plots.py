@@ -17,7 +17,14 @@ from ..core.errors import EveryClickError
 from ..core.metrics import NOC_THRESHOLDS
 from .report import Report, load_report, report_label
 
-RADIUS_STYLES: dict[str, str] = {"avg": "-", "static": "--", "tight": ":", "enclosing": "-."}
+RADIUS_STYLES: dict[str, str | tuple] = {
+    "avg": "-",
+    "static": "--",
+    "tight": ":",
+    "enclosing": "-.",
+    "drag-then-plain": (0, (6, 2, 1, 2, 1, 2)),
+    "plain-then-drag": (0, (1, 2, 1, 2, 6, 2)),
+}
 """Line style per radius strategy; the colour is per method, so variants of one method match."""
 SHRUNK_MARKER = "x"
 """Marker of a scale test (`--shrink`), so it never looks like the same method unshrunk."""

@@ -122,6 +122,7 @@ class Report:
     date: str
     git_dirty: bool | None = None  # absent from reports written before it was recorded
     shrink_to_diameter_px: list[float] | None = None  # `--shrink MIN MAX` scale test
+    network_only: bool = False  # `--network-only`: a card's network without its hand-over
     samples: list[SampleResult] = field(default_factory=list)
 
     @classmethod
@@ -197,7 +198,7 @@ def format_table(report: Report) -> str:
 def report_label(report: Report) -> str:
     """Method (a card path shows as the card's name), radius and any scale test of a report."""
     method = Path(report.method).stem if report.method.endswith(".json") else report.method
-    label = f"{method}, {report.radius}"
+    label = f"{method}{' (network alone)' if report.network_only else ''}, {report.radius}"
     if report.shrink_to_diameter_px:
         low, high = report.shrink_to_diameter_px
         label += f", shrunk to {low:g}-{high:g} px"

@@ -110,12 +110,17 @@ def is_classical(method: str) -> bool:
     return method in CLASSICAL
 
 
-def build_segmenter(method: str, device: str | None) -> Segmenter:
-    """The segmenter `method`; `device` goes only to learned methods."""
+def build_segmenter(method: str, device: str | None, network_only: bool = False) -> Segmenter:
+    """The segmenter `method`; `device` goes only to learned methods. network_only: a model
+    card's network answers every click (no hand-over to a classical method)."""
     from ..methods import make_segmenter
 
     if is_classical(method):
+        if network_only:
+            raise EveryClickError(f"--network-only: {method} is a classical method, no network")
         return make_segmenter(method)
+    if network_only:
+        return make_segmenter(method, device=device, handover=False)
     return make_segmenter(method, device=device)
 
 
@@ -173,6 +178,7 @@ def run_evaluation(
     limit: int | None = None,
     device: str | None = "auto",
     shrink: tuple[float, float] | None = None,
+    network_only: bool = False,
 ) -> int:
     """`everyclick evaluate`: write out/report.json and out/iou_curve.png, print the table.
 
@@ -182,7 +188,7 @@ def run_evaluation(
     from .plots import plot_curves
 
     start = time.perf_counter()
-    segmenter = build_segmenter(method, device)
+    segmenter = build_segmenter(method, device, network_only)
     samples = load_samples(data, split, largest_slice, limit)
     if shrink is not None:
         samples = shrunk_samples(samples, *shrink)
@@ -196,6 +202,7 @@ def run_evaluation(
         split=split,
         largest_slice=largest_slice,
         shrink_to_diameter_px=list(shrink) if shrink else None,
+        network_only=network_only,
         limit=limit,
         device=None if is_classical(method) else device,
         package_version=__version__,
