@@ -55,21 +55,32 @@ def smooth_within(probability: np.ndarray, box: Box, sigma_px: float) -> np.ndar
     keeps the number of pixels above THRESHOLD in the box; pixels outside the box are unchanged,
     bit for bit. The blur reads 3 sigma of context around the box, so its edges leave no seam."""
     out = np.array(probability, dtype=np.float32, copy=True)
-    if sigma_px <= 0:
-        return out
-    h, w = out.shape
+    region = smoothed_region(out, box, sigma_px)
+    if region is not None:
+        out[region[0].slices] = region[1]
+    return out
+
+
+def smoothed_region(
+    probability: np.ndarray, box: Box, sigma_px: float
+) -> tuple[Box, np.ndarray] | None:
+    """`smooth_within`'s work on the box alone: (the box clipped to the slice, its smoothed and
+    re-read float32 values), reading only the box and its 3-sigma context; None when the box
+    misses the slice or `sigma_px` is 0. Per click, this touches no more than the region."""
+    h, w = probability.shape
     inside_slice = box.intersection(Box(0, 0, h, w))
-    if inside_slice is None:
-        return out
+    if inside_slice is None or sigma_px <= 0:
+        return None
     y0, x0, y1, x1 = inside_slice.y0, inside_slice.x0, inside_slice.y1, inside_slice.x1
     margin = math.ceil(3.0 * sigma_px)
     cy0, cx0 = max(y0 - margin, 0), max(x0 - margin, 0)
     cy1, cx1 = min(y1 + margin, h), min(x1 + margin, w)
     kernel = (2 * margin + 1, 2 * margin + 1)
-    blurred = cv2.GaussianBlur(
-        out[cy0:cy1, cx0:cx1], kernel, sigma_px, borderType=cv2.BORDER_REFLECT
-    )[y0 - cy0 : y1 - cy0, x0 - cx0 : x1 - cx0]
-    inside = out[y0:y1, x0:x1]
+    context = np.asarray(probability[cy0:cy1, cx0:cx1], dtype=np.float32)
+    blurred = cv2.GaussianBlur(context, kernel, sigma_px, borderType=cv2.BORDER_REFLECT)[
+        y0 - cy0 : y1 - cy0, x0 - cx0 : x1 - cx0
+    ]
+    inside = context[y0 - cy0 : y1 - cy0, x0 - cx0 : x1 - cx0]
     area = int((inside > THRESHOLD).sum())
     if 0 < area < inside.size:
         # the area-th and (area+1)-th largest blurred values, without sorting them all
@@ -78,5 +89,4 @@ def smooth_within(probability: np.ndarray, box: Box, sigma_px: float) -> np.ndar
         level = 0.5 * float(ranked[k] + ranked[k - 1])
         level = min(max(level, _LEVEL_LIMIT), 1.0 - _LEVEL_LIMIT)
         blurred = rethreshold(blurred, level)
-    out[y0:y1, x0:x1] = blurred
-    return out
+    return inside_slice, blurred.astype(np.float32, copy=False)

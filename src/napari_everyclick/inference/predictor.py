@@ -16,7 +16,7 @@ import numpy as np
 from ..core.clicks import Click
 from ..core.disks import disk_maps, paint_disk
 from ..core.geometry import Box, CropTransform
-from ..core.probability import THRESHOLD, agree_with, rethreshold, sigmoid, smooth_within
+from ..core.probability import THRESHOLD, agree_with, rethreshold, sigmoid, smoothed_region
 from ..core.segmenter import Prediction, PreparedSlice
 from ..core.windowing import Window, apply_window
 from .crops import CropConfig, FocusConfig, focus_box, is_plain_click, target_box
@@ -57,7 +57,7 @@ class PredictorConfig:
     first_plain_click_threshold: float = THRESHOLD
     # The mask of a click's answer in the region it changed (the target crop; the focus box
     # once refinement is local) is read from its probability smoothed by a Gaussian of this
-    # sigma (slice pixels) at the level that keeps the mask's area (probability.smooth_within),
+    # sigma (slice pixels) at the level that keeps the mask's area (probability.smoothed_region),
     # after the first-click settings above; the probability only moves across 0.5 where the
     # mask says so. The networks' answer follows the CT's pixel noise where it hovers near 0.5,
     # and the ragged contour it leaves is what later clicks fail to fix. 0: off. Measured on
@@ -227,13 +227,14 @@ class ClickPredictor:
         """Read the mask inside the region this click changed from the area-keeping smoothed
         answer (`smoothing_sigma_px`); the probability there moves across THRESHOLD only where
         that mask says so, and nothing outside the region changes (in place)."""
-        h, w = probability.shape
-        region = changed and changed.intersection(Box(0, 0, h, w))
-        if region is None:
+        if changed is None:
             return
-        smoothed = smooth_within(probability, region, self.config.smoothing_sigma_px)
+        smoothed = smoothed_region(probability, changed, self.config.smoothing_sigma_px)
+        if smoothed is None:
+            return
+        region, values = smoothed
         inside = region.slices
-        probability[inside] = agree_with(probability[inside], smoothed[inside] > THRESHOLD)
+        probability[inside] = agree_with(probability[inside], values > THRESHOLD)
 
     def _local(self, clicks: Sequence[Click]) -> bool:
         """Whether this click may change only its focus box (`local_only_after`)."""

@@ -26,7 +26,7 @@ from skimage.segmentation import flood
 from ..clicks import STATIC_RADIUS_PX, Click
 from ..disks import paint_disk
 from ..geometry import Box, mask_box
-from ..probability import THRESHOLD, smooth_within
+from ..probability import THRESHOLD, smoothed_region
 
 MAD_TO_SIGMA = 1.4826
 """1 / 0.6745: the median absolute deviation times this estimates a normal std. Its breakdown
@@ -155,7 +155,7 @@ def smooth_edge(
     base: np.ndarray, mask: np.ndarray, clicks: Sequence[Click], sigma_px: float
 ) -> np.ndarray:
     """`mask` (the bool mask after the newest click; `base` the one before it) with its ragged,
-    noise-following edge smoothed at the same area (`smooth_within` on the object's box, a
+    noise-following edge smoothed at the same area (`smoothed_region` on the object's box, a
     Gaussian of `sigma_px` slice pixels), yet a positive click still only adds to `base` and a
     negative one only removes; every clicked pixel then goes back to its click's side, clicks
     in order."""
@@ -164,8 +164,15 @@ def smooth_edge(
         return mask
     margin = math.ceil(3.0 * sigma_px)
     box = Box(box.y0 - margin, box.x0 - margin, box.y1 + margin, box.x1 + margin)
-    smooth = smooth_within(mask.astype(np.float32), box, sigma_px) > THRESHOLD
-    smooth = base | smooth if clicks[-1].positive else base & smooth
+    smoothed = smoothed_region(mask.view(np.uint8), box, sigma_px)
+    if smoothed is None:
+        return mask
+    region, values = smoothed
+    inside = region.slices
+    # outside the box `mask` is empty, and so is `base` after a positive click (mask holds it)
+    smooth = mask.copy()
+    edge = values > THRESHOLD
+    smooth[inside] = base[inside] | edge if clicks[-1].positive else base[inside] & edge
     for click in clicks:
         paint_disk(smooth, click.y, click.x, 0.0, click.positive)
     return smooth
