@@ -75,7 +75,7 @@ def make_segmenter(name: str, **options: Any) -> Segmenter:
     if rest == "random" and kind in ("ritm", "focalclick"):
         from .inference.factory import random_segmenter
 
-        options.pop("handover", None)  # no card, no hand-over: the network answers every click
+        options.pop("handover", None)  # no card, so no hand-over: the network answers every click
         return random_segmenter(kind, **options)
     from .models.cards import find_card, read_card
 

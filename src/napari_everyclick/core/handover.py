@@ -108,9 +108,5 @@ class Handover:
             state = {**answer.state, ANSWERED_BY: self.network.name}
             return replace(answer, state=state)
         answer = self.refiner.predict(image.extra[REFINER_SLICE], clicks, previous)
-        return Prediction(
-            mask=answer.mask,
-            probability=answer.mask.astype(np.float32),
-            state={**answer.state, ANSWERED_BY: self.refiner.name},
-            timings_ms=answer.timings_ms,
-        )
+        state = {**answer.state, ANSWERED_BY: self.refiner.name}
+        return replace(Prediction.from_mask(answer.mask), state=state, timings_ms=answer.timings_ms)

@@ -119,9 +119,7 @@ def build_segmenter(method: str, device: str | None, network_only: bool = False)
         if network_only:
             raise EveryClickError(f"--network-only: {method} is a classical method, no network")
         return make_segmenter(method)
-    if network_only:
-        return make_segmenter(method, device=device, handover=False)
-    return make_segmenter(method, device=device)
+    return make_segmenter(method, device=device, handover=not network_only)
 
 
 def load_samples(
