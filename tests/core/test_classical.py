@@ -79,6 +79,19 @@ def test_static_click_returns_a_local_mask_with_the_clicked_pixel(segmenter_cls,
 
 
 @pytest.mark.parametrize("segmenter_cls", SEGMENTERS)
+def test_a_plain_click_of_another_static_radius_is_answered_as_a_plain_click(
+    segmenter_cls, lesion
+) -> None:
+    """Before: a plain click counted as a drag unless its radius was 5 px, so with the widget's
+    static radius set to 3 px the fill stayed inside a 3-px disk."""
+    hu, truth = lesion
+    plain = session(segmenter_cls, hu).click(Click(60.0, 64.0, True, 3.0, plain=True))
+    five = session(segmenter_cls, hu).click(Click(60.0, 64.0, True))
+    assert plain.sum() > 10 * np.pi * 3.0**2
+    assert iou(plain, five) > 0.8
+
+
+@pytest.mark.parametrize("segmenter_cls", SEGMENTERS)
 def test_negative_click_removes_the_region_it_hits(segmenter_cls) -> None:
     left, right = ellipse((96, 160), 48, 40, 18, 18), ellipse((96, 160), 48, 118, 18, 18)
     hu = phantom([left, right], left.shape)

@@ -243,8 +243,17 @@ def test_mixed_strategies_switch_kind_after_the_first_click(strategy, first, lat
     assert first != later
 
 
-def test_static_radius_is_configurable():
-    assert RobotClicker(SQ21, "static", static_radius=3.0).next_click().radius == 3.0
+def test_static_radius_is_configurable_and_its_clicks_stay_plain():
+    click = RobotClicker(SQ21, "static", static_radius=3.0).next_click()
+    assert click.radius == 3.0 and click.plain
+
+
+@pytest.mark.parametrize("strategy", ["avg", "tight", "enclosing"])
+def test_dynamic_clicks_are_drags_even_at_the_static_radius(strategy):
+    target = np.zeros((40, 40), dtype=bool)
+    target[15:24, 15:24] = True  # 9 x 9 px: tight radius 5 px at the centre
+    click = RobotClicker(target, strategy).next_click()
+    assert not click.plain
 
 
 def test_enclosing_radius_uses_only_the_clicked_error_component():

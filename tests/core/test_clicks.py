@@ -17,6 +17,15 @@ def test_defaults_are_a_positive_static_click():
     assert STATIC_RADIUS_PX == 5.0
 
 
+def test_a_click_is_plain_at_the_static_radius_unless_it_says_what_it_is():
+    assert Click(1, 1).plain is True
+    assert Click(1, 1, radius=5.01).plain is False
+    assert Click(1, 1, radius=3.0, plain=True).plain is True  # the user's static radius
+    assert Click(1, 1, radius=STATIC_RADIUS_PX, plain=False).plain is False  # a 5-px drag
+    assert Click(1, 1, radius=3.0, plain=True).scaled(2.0, 2.0).plain is True
+    assert Click(1, 1, plain=np.bool_(False)).plain is False
+
+
 def test_numpy_scalars_become_python_floats():
     c = Click(np.int64(7), np.float32(2.5), radius=np.int32(3))
     assert (c.y, c.x, c.radius) == (7.0, 2.5, 3.0)

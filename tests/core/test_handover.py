@@ -60,6 +60,9 @@ def lesion_slice() -> np.ndarray:
         ([drag(1, 1), plain(2, 2)], False),  # the kinds mix: flood fill refines better
         ([plain(1, 1), drag(2, 2)], False),
         ([plain(1, 1), plain(2, 2), drag(3, 3), plain(4, 4)], False),
+        # the kind is the gesture's, not its radius's: a 3-px static radius, a 5-px drag
+        ([Click(1, 1, True, 3.0, plain=True)] * 4, True),
+        ([Click(1, 1, True, 5.0, plain=False)] * 3, False),
     ],
 )
 def test_the_network_answers_sessions_of_one_kind_up_to_that_kinds_limit(clicks, network):

@@ -13,7 +13,6 @@ from napari_everyclick.inference.crops import (
     FocusConfig,
     first_click_box,
     focus_box,
-    is_plain_click,
     target_box,
 )
 
@@ -35,10 +34,17 @@ def empty(shape=(512, 512)) -> np.ndarray:
     return np.zeros(shape, dtype=bool)
 
 
-def test_plain_click_is_the_static_radius():
-    assert is_plain_click(Click(10, 10, True, STATIC_RADIUS_PX), CFG)
-    assert not is_plain_click(Click(10, 10, True, STATIC_RADIUS_PX + 0.01), CFG)
-    assert not is_plain_click(Click(10, 10, True, 3.0), CFG)
+@pytest.mark.parametrize("radius", [3.0, STATIC_RADIUS_PX, 8.0])
+def test_a_plain_first_click_gets_the_plain_click_square_whatever_its_radius(radius):
+    """Before: only a 5-px click was plain; a plain click of a 3-px static radius got the
+    square of a 3-px drag (40 px, min_side) instead of 160 px."""
+    box = first_click_box(Click(250, 250, True, radius, plain=True), (512, 512), CFG)
+    assert box.height == box.width == CFG.plain_click_side
+
+
+def test_a_drag_of_the_static_radius_gets_a_drags_square():
+    box = first_click_box(Click(250, 250, True, STATIC_RADIUS_PX, plain=False), (512, 512), CFG)
+    assert box.height == box.width == CFG.min_side
 
 
 @pytest.mark.parametrize("radius", [10.0, 14.5, 30.0, 60.0])

@@ -49,7 +49,8 @@ def test_drag_draws_a_live_disk_then_a_click_of_the_dragged_radius(phantom_viewe
     widget.controls.radius_spin.setValue(7.5)
     canvas.click(viewer, image, (MASS_Z, cy + 20, cx))
     click = widget.annotator.editor.clicks[-1]
-    assert click.radius == 7.5 and click.positive
+    assert click.radius == 7.5 and click.positive and click.plain
+    assert not widget.annotator.editor.clicks[0].plain  # the drag
     wait_idle(qtbot, widget)
     # outside the image, or in a 3D view: no click
     canvas.click(viewer, image, (MASS_Z, -20.0, 10.0))
@@ -157,3 +158,19 @@ def test_each_slice_has_its_own_object_and_accepts_go_to_one_new_layer(
     assert sorted(np.unique(labels.data)) == [0, 1, 2]
     names = [lay.name for lay in viewer.layers]
     assert names.count(CLICKS_LAYER) == 1 and names.count(PREVIEW_LAYER) == 1
+
+
+def test_a_plain_click_of_another_static_radius_is_answered_as_a_plain_click(
+    phantom_viewer, dock_with, qtbot
+):
+    """Before: a click counted as plain only at 5 px, so with the static radius set to 3 px
+    flood fill took a press-release for a 3-px drag and outlined no more than that disk."""
+    from napari_everyclick.core.classical.flood import FloodSegmenter
+
+    widget = dock_with(lambda name, **kw: FloodSegmenter())
+    viewer, image = phantom_viewer, phantom_viewer.layers["CT phantom"]
+    cy, cx = MASS.center[1], MASS.center[2]
+    widget.controls.radius_spin.setValue(3.0)
+    canvas.click(viewer, image, (MASS_Z, cy, cx))
+    wait_idle(qtbot, widget)
+    assert preview_mask(viewer, widget).sum() > 10 * np.pi * 3.0**2

@@ -129,7 +129,9 @@ class RobotClicker:
         dist = dist_fn if positive else dist_fp
         y, x = self._place(dist)
         error = fn if positive else fp
-        click = Click(float(y), float(x), positive, self._radius(dist[y, x], error, y, x))
+        strategy = self._strategy()
+        radius = self._radius(strategy, dist[y, x], error, y, x)
+        click = Click(float(y), float(x), positive, radius, plain=strategy == "static")
         self._not_clicked[y, x] = False
         self.clicks.append(click)
         return click
@@ -142,10 +144,13 @@ class RobotClicker:
         flat = int(np.argmax(dist))  # first pixel in raster order among the maxima
         return divmod(flat, dist.shape[1])
 
-    def _radius(self, tight: float, error: np.ndarray, y: int, x: int) -> float:
-        strategy = self.strategy
-        if strategy in MIXED_STRATEGIES:
-            strategy = MIXED_STRATEGIES[strategy][1 if self.clicks else 0]
+    def _strategy(self) -> str:
+        """The radius strategy of the next click (a mixed strategy's first or later kind)."""
+        if self.strategy in MIXED_STRATEGIES:
+            return MIXED_STRATEGIES[self.strategy][1 if self.clicks else 0]
+        return self.strategy
+
+    def _radius(self, strategy: str, tight: float, error: np.ndarray, y: int, x: int) -> float:
         if strategy == "static":
             return self.static_radius
         if strategy == "tight":

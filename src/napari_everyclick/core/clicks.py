@@ -2,7 +2,8 @@
 
 Coordinates are (y, x) in pixels of the 2D slice (row, column; sub-pixel allowed). The radius is
 in the same slice pixels: a plain click carries the static radius, a click-and-drag (a *dynamic
-disk*) carries the drag distance.
+disk*) carries the drag distance. `plain` says which gesture it was: a plain click says nothing
+of the object's size, whatever radius the user chose for it.
 """
 
 from __future__ import annotations
@@ -21,12 +22,15 @@ class Click:
     """One user gesture: positive (object) or negative (background) disk.
 
     y, x: centre in slice pixels (row, column). radius: disk radius in slice pixels, > 0.
+    plain: True for a press-release (no size), False for a drag; left out (None), a click is
+    plain when its radius is STATIC_RADIUS_PX.
     """
 
     y: float
     x: float
     positive: bool = True
     radius: float = STATIC_RADIUS_PX
+    plain: bool | None = None
 
     def __post_init__(self) -> None:
         for name in ("y", "x", "radius"):
@@ -47,6 +51,8 @@ class Click:
                 f"(a plain click uses {STATIC_RADIUS_PX} px)"
             )
         object.__setattr__(self, "positive", bool(self.positive))
+        plain = abs(self.radius - STATIC_RADIUS_PX) < 1e-6 if self.plain is None else self.plain
+        object.__setattr__(self, "plain", bool(plain))
 
     def scaled(self, sy: float, sx: float, oy: float = 0.0, ox: float = 0.0) -> Click:
         """This click in another pixel frame: y' = (y - oy) * sy, x' = (x - ox) * sx.

@@ -22,7 +22,6 @@ from typing import Any
 
 import numpy as np
 
-from .classical.local import is_dynamic
 from .clicks import Click
 from .segmenter import Prediction, PreparedSlice, Segmenter
 from .windowing import Window
@@ -58,10 +57,10 @@ class HandoverRule:
 
     def network_answers(self, clicks: Sequence[Click]) -> bool:
         """True when the network answers the newest of `clicks` (all clicks so far)."""
-        drags = is_dynamic(clicks[0])
-        if any(is_dynamic(click) != drags for click in clicks[1:]):
+        plain = clicks[0].plain
+        if any(click.plain != plain for click in clicks[1:]):
             return False
-        return len(clicks) <= (self.drag_clicks if drags else self.plain_clicks)
+        return len(clicks) <= (self.plain_clicks if plain else self.drag_clicks)
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

@@ -82,7 +82,7 @@ def seed_click(mask: np.ndarray) -> Click | None:
         return None
     y, x = divmod(int(np.argmax(dist)), dist.shape[1])
     radius = 0.5 * (inner + enclosing_radius(largest_component(mask)))
-    return Click(float(y), float(x), True, max(radius, MIN_SEED_RADIUS_PX))
+    return Click(float(y), float(x), True, max(radius, MIN_SEED_RADIUS_PX), plain=False)
 
 
 def robust_hu(hu: np.ndarray, mask: np.ndarray) -> tuple[float, float]:

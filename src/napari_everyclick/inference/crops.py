@@ -35,15 +35,10 @@ class CropConfig:
         return asdict(self)
 
 
-def is_plain_click(click: Click, config: CropConfig) -> bool:
-    """A click whose radius is the static radius carries no size (press-release, no drag)."""
-    return abs(click.radius - config.static_radius) < 1e-6
-
-
 def first_click_box(click: Click, shape: tuple[int, int], config: CropConfig) -> Box:
     """A square around the first disk: side = ratio * diameter (>= min_side), or the plain
     click side for a plain click."""
-    if is_plain_click(click, config):
+    if click.plain:
         side = float(config.plain_click_side)
     else:
         side = max(config.first_disk_ratio * 2.0 * click.radius, float(config.min_side))

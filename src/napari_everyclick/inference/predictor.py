@@ -19,7 +19,7 @@ from ..core.geometry import Box, CropTransform
 from ..core.probability import THRESHOLD, agree_with, rethreshold, sigmoid, smoothed_region
 from ..core.segmenter import Prediction, PreparedSlice
 from ..core.windowing import Window, apply_window
-from .crops import CropConfig, FocusConfig, focus_box, is_plain_click, target_box
+from .crops import CropConfig, FocusConfig, focus_box, target_box
 from .inputs import PAD_VALUE, click_prior, crop_inputs, image_channels
 from .merge import progressive_merge
 from .runners import TorchRunner
@@ -193,7 +193,7 @@ class ClickPredictor:
     def _first_answer(self, probability: np.ndarray, prior: np.ndarray, click: Click) -> np.ndarray:
         """A first click's probability as the card calibrates it: a drag leans on its disk
         (`first_drag_disk_weight`), a plain click is read at `first_plain_click_threshold`."""
-        if is_plain_click(click, self.config.crop):
+        if click.plain:
             threshold = self.config.first_plain_click_threshold
             return probability if threshold == THRESHOLD else rethreshold(probability, threshold)
         weight = self.config.first_drag_disk_weight

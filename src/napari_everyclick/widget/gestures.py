@@ -93,7 +93,7 @@ class DiskGesture:
         press_pos = np.asarray(event.pos, dtype=float)
         static = float(self._static_radius())
         dragged = False
-        self._on_live(plane, Click(y, x, positive, static))
+        self._on_live(plane, Click(y, x, positive, static, plain=True))
         yield
         while event.type == "mouse_move":
             if not dragged:
@@ -105,7 +105,7 @@ class DiskGesture:
         click = (
             self._disk(image, plane, y, x, positive, event.position)
             if dragged
-            else Click(y, x, positive, static)
+            else Click(y, x, positive, static, plain=True)
         )
         self._on_live(plane, None)
         self._on_click(plane, click)
@@ -115,4 +115,4 @@ class DiskGesture:
         """The dynamic disk from press (y, x) to the cursor's current world position."""
         cy, cx = plane.to_plane(image.world_to_data(np.asarray(world_point)))
         radius = max(math.hypot(cy - y, cx - x), MIN_DISK_RADIUS_PX)
-        return Click(y, x, positive, radius)
+        return Click(y, x, positive, radius, plain=False)

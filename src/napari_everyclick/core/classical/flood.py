@@ -42,7 +42,6 @@ from .local import (
     commit,
     correction_limit,
     disk_pixels,
-    is_dynamic,
     keep_seed_component,
     local_frame,
     robust_centre_spread,
@@ -119,7 +118,7 @@ class FloodSegmenter:
         """Apply the newest click: add (positive) or remove (negative) its flooded region."""
         click = clicks[-1]
         base = previous.mask if previous is not None else np.zeros(image.shape, dtype=bool)
-        dynamic = is_dynamic(click)
+        dynamic = not click.plain
         bound = max(self.reach, 1.0) * click.radius if dynamic else self.static_reach_px
         frame = local_frame(image.shape, click, bound)
         to_boundary = boundary_distance(frame.crop(base), frame, click.positive)
@@ -140,7 +139,7 @@ class FloodSegmenter:
         self, click: Click, to_boundary: np.ndarray | None, frame: LocalFrame
     ) -> tuple[float, float]:
         """(inner, outer) radius in pixels: full tolerance within inner, none beyond outer."""
-        if is_dynamic(click):
+        if not click.plain:
             return click.radius, self.reach * click.radius
         reach = static_reach(to_boundary, frame, self.static_refine_reach, self.static_reach_px)
         return reach, reach

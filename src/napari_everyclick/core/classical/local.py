@@ -23,7 +23,7 @@ import numpy as np
 from scipy import ndimage as ndi
 from skimage.segmentation import flood
 
-from ..clicks import STATIC_RADIUS_PX, Click
+from ..clicks import Click
 from ..disks import paint_disk
 from ..geometry import Box, mask_box
 from ..probability import THRESHOLD, smoothed_region
@@ -57,11 +57,6 @@ class LocalFrame:
             (int(self.rows.start == 0), int(self.rows.stop == shape[0])),
             (int(self.cols.start == 0), int(self.cols.stop == shape[1])),
         ]
-
-
-def is_dynamic(click: Click) -> bool:
-    """True for a click-and-drag disk, False for a plain click of the static 5 px radius."""
-    return not np.isclose(click.radius, STATIC_RADIUS_PX)
 
 
 def local_frame(shape: tuple[int, int], click: Click, half_size: float) -> LocalFrame:

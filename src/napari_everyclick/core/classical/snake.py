@@ -40,7 +40,6 @@ from .local import (
     commit,
     correction_limit,
     disk_pixels,
-    is_dynamic,
     keep_seed_component,
     local_frame,
     smooth_edge,
@@ -108,7 +107,7 @@ class SnakeSegmenter:
         """Apply the newest click: add (positive) or remove (negative) the contour's region."""
         click = clicks[-1]
         base = previous.mask if previous is not None else np.zeros(image.shape, dtype=bool)
-        dynamic = is_dynamic(click)
+        dynamic = not click.plain
         bound = max(self.reach, 1.0) * click.radius if dynamic else self.static_reach_px
         frame = local_frame(image.shape, click, max(bound, self.static_radius_px))
         to_boundary = boundary_distance(frame.crop(base), frame, click.positive)
@@ -125,7 +124,7 @@ class SnakeSegmenter:
         self, click: Click, to_boundary: np.ndarray | None, frame: LocalFrame
     ) -> tuple[float, float, float, int]:
         """(start radius px, reach px, balloon, iterations) for a dynamic or a static click."""
-        if is_dynamic(click):
+        if not click.plain:
             iterations = max(round(self.iterations_per_radius * click.radius), 1)
             return click.radius, self.reach * click.radius, self.balloon, iterations
         reach = static_reach(to_boundary, frame, self.static_refine_reach, self.static_reach_px)
