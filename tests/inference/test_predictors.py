@@ -352,6 +352,11 @@ def test_first_drag_blends_the_network_with_the_disk(kind):
         ({"smoothing_sigma_px": -1.0}, "smoothing_sigma_px must be >= 0"),
         ({"crop": {"net_size": 0}}, "crop.net_size must be > 0"),
         ({"focus": {"refine_size": -64}}, "focus.refine_size must be > 0"),
+        # before: dropped without a word, so the card or run kept the default
+        (
+            {"smoothing_sigma": 2.0, "flipp": True},
+            "unknown predictor setting.*flipp, smoothing_sigma",
+        ),
     ],
 )
 def test_predictor_settings_no_click_could_use_are_refused_at_once(settings, message):

@@ -100,11 +100,15 @@ class PredictorConfig:
 
     @classmethod
     def from_dict(cls, data: dict) -> PredictorConfig:
+        """The settings a card or training config records; ValueError names any setting this
+        code does not know (a misspelt one would otherwise be silently left at its default)."""
         data = dict(data)
+        unknown = sorted(set(data) - set(cls.__dataclass_fields__))
+        if unknown:
+            raise ValueError(f"unknown predictor setting(s): {', '.join(unknown)}")
         crop = CropConfig(**data.pop("crop", {}))
         focus = FocusConfig(**data.pop("focus", {}))
-        known = {k: v for k, v in data.items() if k in cls.__dataclass_fields__}
-        return cls(crop=crop, focus=focus, **known)
+        return cls(crop=crop, focus=focus, **data)
 
 
 def pasted_answer(prior: np.ndarray, transform: CropTransform, logits: np.ndarray) -> np.ndarray:
