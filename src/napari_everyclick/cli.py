@@ -1,4 +1,4 @@
-"""`everyclick`: demo, evaluate, plot, benchmark, train, interpolate, publish, models.
+"""`everyclick`: demo, evaluate, evaluate-propagation, plot, benchmark, train, interpolate, publish, models.
 
 Argument parsing lives here; each command's work lives in the module that owns it, imported only
 when that command runs (so `everyclick models` never imports torch or Qt).
@@ -35,6 +35,20 @@ def _evaluate(args: argparse.Namespace) -> int:
         device=args.device,
         shrink=tuple(args.shrink) if args.shrink else None,
         network_only=args.network_only,
+    )
+
+
+def _evaluate_propagation(args: argparse.Namespace) -> int:
+    from .evaluation.propagation import run_propagation_evaluation
+
+    return run_propagation_evaluation(
+        method=args.method,
+        data=args.data,
+        split=args.split,
+        start=args.start,
+        out=args.out,
+        limit=args.limit,
+        device=args.device,
     )
 
 
@@ -141,6 +155,24 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--device", default="auto")
     p.add_argument("--out", required=True, help="folder for report.json and iou_curve.png")
     p.set_defaults(func=_evaluate)
+
+    p = sub.add_parser(
+        "evaluate-propagation",
+        help="propagate each lesion from its largest slice through its case; 3D Dice, volume",
+    )
+    p.add_argument("--method", required=True)
+    p.add_argument("--data", nargs="+", required=True, help=".npz cases or manifest folders")
+    p.add_argument("--split", default=None, help="split of the manifest (train / val)")
+    p.add_argument(
+        "--start",
+        default="drag",
+        choices=["drag", "truth"],
+        help="start outline: the method's answer to the robot's first drag, or the truth",
+    )
+    p.add_argument("--limit", type=int, default=None, help="the first N cases only")
+    p.add_argument("--device", default="auto")
+    p.add_argument("--out", required=True, help="folder for propagation.json")
+    p.set_defaults(func=_evaluate_propagation)
 
     p = sub.add_parser(
         "plot", help="mean IoU vs clicks of several report.json files, and their Markdown table"
