@@ -84,7 +84,7 @@ def test_a_plain_click_of_another_static_radius_is_answered_as_a_plain_click(
 ) -> None:
     """Before: a plain click counted as a drag unless its radius was 5 px, so with the widget's
     static radius set to 3 px the fill stayed inside a 3-px disk."""
-    hu, truth = lesion
+    hu, _ = lesion
     plain = session(segmenter_cls, hu).click(Click(60.0, 64.0, True, 3.0, plain=True))
     five = session(segmenter_cls, hu).click(Click(60.0, 64.0, True))
     assert plain.sum() > 10 * np.pi * 3.0**2

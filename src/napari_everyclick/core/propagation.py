@@ -1,13 +1,16 @@
 """Propagating an accepted object to neighbouring slices with any segmenter.
 
 The object on slice z seeds slice z +/- 1 with one positive dynamic disk derived from its mask,
-the disk a user would drag over it: centred at the mask's innermost pixel (the maximum of its
-distance transform), with the robot clicker's "avg" radius: the mean of the largest inscribed
-and the smallest enclosing circle's radii (the thesis's evaluation disk). With `use_previous`, the mask is also given to the
-method as the previous prediction: learned models take it as their prior; classical methods
-treat `previous` as the object being edited (a positive click adds to it), so for them it is
-left out and the disk alone seeds the slice. The method's answer is accepted unless a stop rule
-fires; then the next slice is seeded from it, and so on.
+centred at the mask's innermost pixel (the maximum of its distance transform). With
+`use_previous`, the mask is also given to the method as the previous prediction: learned models
+take it as their prior, with the disk painted in, so the disk is the largest inscribed circle
+(it adds nothing outside the neighbour's outline; a larger disk grew the prior at every slice:
+`everyclick evaluate-propagation`, docs/evaluation.md). Classical methods treat `previous` as
+the object being edited (a positive click adds to it), so for them it is left out and the disk
+alone seeds the slice, with the size a user would drag: the robot clicker's "avg" radius, the
+mean of the largest inscribed and the smallest enclosing circle's radii (the thesis's
+evaluation disk). The method's answer is accepted unless a stop rule fires; then the next
+slice is seeded from it, and so on.
 
 Stop rules, comparing the new mask with the accepted one on the neighbouring slice (and, for
 intensities, with the object the run started from, so a slow drift into other tissue is caught):
@@ -68,12 +71,13 @@ class PropagationStep:
     stop: str | None = None
 
 
-def seed_click(mask: np.ndarray) -> Click | None:
+def seed_click(mask: np.ndarray, inscribed: bool = False) -> Click | None:
     """The positive disk derived from a bool (H, W) mask, or None for an empty mask.
 
     Centre: the innermost pixel (first maximum of the distance transform, raster order).
-    Radius: the mean of the inscribed radius there and the radius of the circle enclosing the
-    largest component (pixels), at least MIN_SEED_RADIUS_PX.
+    Radius (pixels, at least MIN_SEED_RADIUS_PX): with `inscribed`, half a pixel less than the
+    distance to the nearest pixel outside, so the painted disk holds only the mask's pixels;
+    else the mean of that distance and the radius of the circle enclosing the largest component.
     """
     mask = np.asarray(mask, dtype=bool)
     dist = padded_distance(mask)
@@ -81,7 +85,7 @@ def seed_click(mask: np.ndarray) -> Click | None:
     if inner <= 0.0:
         return None
     y, x = divmod(int(np.argmax(dist)), dist.shape[1])
-    radius = 0.5 * (inner + enclosing_radius(largest_component(mask)))
+    radius = inner - 0.5 if inscribed else 0.5 * (inner + enclosing_radius(largest_component(mask)))
     return Click(float(y), float(x), True, max(radius, MIN_SEED_RADIUS_PX), plain=False)
 
 
@@ -131,7 +135,7 @@ def predict_from_neighbour(
     use_previous: bool,
 ) -> np.ndarray:
     """The method's bool mask on a slice (HU, validated here) seeded by the neighbour's mask."""
-    click = seed_click(neighbour)
+    click = seed_click(neighbour, inscribed=use_previous)
     if click is None:
         return np.zeros(neighbour.shape, dtype=bool)
     image = segmenter.prepare(validate_slice(slice_hu), window)
