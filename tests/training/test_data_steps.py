@@ -167,3 +167,37 @@ def test_optimal_crop_bounds_by_hand():
     a = (16 / 512 + (16 / 512 + 18 / 512) / 2) / 2
     assert (low, high) == pytest.approx((4 * round(0.5 * a, 3), 4 * round(1.5 * a, 3)))
     assert (low, high) == pytest.approx((0.064, 0.192))
+
+
+def test_propagation_views_start_from_the_neighbours_outline(store):
+    """With data.propagation_prob 1 every view is a propagation step: its prior is the lesion's
+    outline on a neighbouring slice, its click that outline's inscribed disk (a drag), its
+    target the lesion on this slice; the step's first pass sees that prior."""
+    from napari_everyclick.training.steps import simulate_clicks
+
+    cfg = config(
+        augment=AugmentConfig(flips=False, affine_prob=0.0),
+        clicks=ClickConfig(max_clicks=1),
+    )
+    cfg.data.propagation_prob = 1.0
+    sampler = ViewSampler(cfg, store, [])
+    rng = np.random.default_rng(5)
+    batch = [sampler.sample(rng) for _ in range(12)]
+    for view in batch:
+        assert view.prior is not None and view.prior.shape == (SIZE, SIZE)
+        assert not view.static and not view.first_click.plain
+        prior = view.prior > 0.5
+        assert prior.any() and view.target.any()
+        assert not np.array_equal(prior, view.target)  # the lesion differs slice to slice
+        y, x = round(view.first_click.y), round(view.first_click.x)
+        assert prior[y, x]
+        yy, xx = np.mgrid[:SIZE, :SIZE]
+        disk = (yy - view.first_click.y) ** 2 + (xx - view.first_click.x) ** 2 <= (
+            view.first_click.radius**2
+        )
+        assert (disk & ~prior).sum() <= 0.05 * disk.sum()  # inside the outline
+    model = build_model("ritm", net_config(cfg.architecture))
+    image = torch.from_numpy(np.stack([v.image for v in batch]))
+    prev, clicks, fresh = simulate_clicks(model, batch, cfg, rng, image)
+    assert not any(fresh) and all(len(c) == 1 for c in clicks)
+    np.testing.assert_array_equal(prev, np.stack([v.prior for v in batch]))

@@ -14,6 +14,10 @@ class DataConfig:
     train_split: str = "train"
     val_split: str = "val"
     structure_prob: float = 0.3  # share of class-agnostic objects (bone, fat, muscle, superpixels)
+    # share of lesion views that are a propagation step: the prior is the lesion's outline on a
+    # neighbouring slice, seeded with its inscribed disk and cropped as core.propagation and the
+    # predictor do, the target the lesion on this slice
+    propagation_prob: float = 0.0
 
 
 @dataclass

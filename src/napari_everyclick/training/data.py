@@ -14,9 +14,10 @@ from torch.utils.data import IterableDataset, get_worker_info
 from ..core.clicker import RobotClicker, largest_component
 from ..core.clicks import Click
 from ..core.geometry import Box, CropTransform, mask_box
+from ..core.propagation import seed_click
 from ..core.windowing import Window
 from ..evaluation.samples import MIN_LESION_PX, case_files
-from ..inference.crops import CropConfig
+from ..inference.crops import CropConfig, target_box
 from ..inference.inputs import PAD_VALUE, image_channels
 from ..io.npz import read_npz_case
 from .augment import (
@@ -51,6 +52,16 @@ class SliceStore:
                 store.cases.append(Path(path).stem)
         return store
 
+    def neighbours(self, i: int, lesion: int) -> list[int]:
+        """Indices of the slices next to slice i, of its case, that hold `lesion`."""
+        return [
+            j
+            for j in (i - 1, i + 1)
+            if 0 <= j < len(self.hu)
+            and self.cases[j] == self.cases[i]
+            and (self.lesions[j] == lesion).any()
+        ]
+
     def lesion_objects(self) -> list[tuple[int, int]]:
         """(slice index, lesion id) pairs with at least MIN_LESION_PX pixels."""
         pairs = []
@@ -80,6 +91,7 @@ class View:
     first_click: Click  # in crop pixels (S frame)
     static: bool  # plain clicks (fixed radius) for this sample
     static_radius: float  # the static radius in crop pixels
+    prior: np.ndarray | None = None  # (S, S) float32: a propagation step's neighbour outline
 
 
 DEFAULT_OPTIMAL_BOUNDS = (0.1, 0.5)
@@ -126,6 +138,11 @@ class ViewSampler:
         return self.store.hu[i], self.store.lesions[i] == lesion, self.store.windows[i]
 
     def sample(self, rng: np.random.Generator) -> View:
+        if rng.random() < self.config.data.propagation_prob:
+            i, lesion = self.lesions[int(rng.integers(len(self.lesions)))]
+            near = self.store.neighbours(i, lesion)
+            if near:
+                return self.propagation_step(i, near[int(rng.integers(len(near)))], lesion, rng)
         hu, target, window = self.pick_object(rng)
         out = self.augmenter(image=hu.astype(np.float32), mask=target.astype(np.uint8))
         hu, target = out["image"], out["mask"] > 0
@@ -191,6 +208,38 @@ class ViewSampler:
             first_click=first_crop,
             static=static,
             static_radius=static_radius,
+        )
+
+    def propagation_step(self, i: int, j: int, lesion: int, rng: np.random.Generator) -> View:
+        """Slice i's lesion, predicted from its outline on neighbouring slice j as the widget's
+        propagation asks a learned model: that outline as the prior, its inscribed disk as the
+        click, the crop the predictor takes around both."""
+        masks = np.stack([self.store.lesions[i] == lesion, self.store.lesions[j] == lesion], -1)
+        out = self.augmenter(image=self.store.hu[i].astype(np.float32), mask=masks.astype(np.uint8))
+        hu, target, neighbour = out["image"], out["mask"][..., 0] > 0, out["mask"][..., 1] > 0
+        first = seed_click(neighbour, inscribed=True)
+        if first is None or not target.any():
+            return self.sample(rng)
+        aug = self.config.augment
+        if aug.noise_prob and rng.random() < aug.noise_prob:
+            hu = hu + rng.normal(0.0, rng.uniform(5.0, 30.0), hu.shape).astype(np.float32)
+        channels = image_channels(hu, jitter_window(aug, self.store.windows[i], rng))
+        box = target_box(neighbour, [first], self.crop)
+        size = self.crop.net_size
+        coarse = CropTransform(box, size, size)
+        fine = CropTransform(box, 2 * size, 2 * size)
+        view_target = coarse.crop(target.astype(np.float32)) > 0.5
+        if not view_target.any():
+            return self.sample(rng)
+        return View(
+            image=coarse.crop(channels, PAD_VALUE),
+            target=view_target,
+            image_hi=fine.crop(channels, PAD_VALUE),
+            target_hi=fine.crop(target.astype(np.float32)) > 0.5,
+            first_click=coarse.click_to_crop(first),
+            static=False,
+            static_radius=self.crop.static_radius * float(np.mean(coarse.scale)),
+            prior=np.clip(coarse.crop(neighbour.astype(np.float32), 0.0), 0.0, 1.0),
         )
 
 

@@ -79,8 +79,8 @@ def simulate_clicks(
         clicks.append(list(start))
         clickers.append(clicker)
     size = views[0].target.shape
-    prev = np.zeros((len(views), *size), dtype=np.float32)
-    fresh = [True] * len(views)
+    prev = np.stack([np.zeros(size, np.float32) if v.prior is None else v.prior for v in views])
+    fresh = [v.prior is None for v in views]  # a propagation step starts from its prior
     n = draw_click_count(cc.max_clicks, cc.decay, rng)
     if n > 1:
         was_training = model.training
@@ -171,7 +171,10 @@ def refiner_loss(
     weight = 0.5 * trimap + 0.5
     refine = normalized_focal_loss(refined["refined"], focus_target, weight=weight)
     boundary = bce_loss(refined["boundary"], trimap)
-    return refine + boundary, {"refine": float(refine.detach()), "boundary": float(boundary.detach())}
+    return refine + boundary, {
+        "refine": float(refine.detach()),
+        "boundary": float(boundary.detach()),
+    }
 
 
 def train_step(
