@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 from napari_everyclick.core.metrics import (
     NOC_THRESHOLDS,
     clicks_to_reach,
+    dice,
     iou,
     iterative_iou_error,
     mean_iou_curve,
@@ -34,6 +35,15 @@ def test_iou_special_cases():
     assert iou(full, full) == 1.0
     assert iou(empty, full) == 0.0
     assert iou(full, empty) == 0.0
+
+
+def test_dice_hand_computed_in_3d_and_when_empty():
+    a = np.zeros((2, 3, 4), dtype=bool)
+    b = a.copy()
+    assert dice(a, b) == 1.0
+    a[0, 0, :2], b[0, 0, 1:3] = True, True  # 2 + 2 voxels, 1 shared
+    assert dice(a, b) == pytest.approx(0.5)
+    assert dice(a, np.zeros_like(a)) == 0.0
 
 
 def test_iou_accepts_non_bool_masks():

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from napari_everyclick.cli import main
-from napari_everyclick.evaluation.propagation import dice, propagate_lesion
+from napari_everyclick.evaluation.propagation import propagate_lesion
 from napari_everyclick.io.npz import read_npz_case
 
 from .conftest import SHAPE, FakeSegmenter, clicked_lesion, disk_mask, write_case
@@ -62,14 +62,6 @@ def test_a_drag_start_is_the_methods_answer_to_the_robots_first_drag(sphere_path
     r = propagate_lesion(half, volume, "sphere", 1, "drag", use_previous=False)
     assert half.calls >= 1
     assert r.start_iou == pytest.approx(disk_mask(20, 24, 5).sum() / disk_mask(20, 24, 7).sum())
-
-
-def test_dice():
-    a = np.zeros((2, 4), bool)
-    b = a.copy()
-    assert dice(a, b) == 1.0
-    a[0, :2], b[0, 1:3] = True, True
-    assert dice(a, b) == pytest.approx(0.5)
 
 
 def test_the_command_prints_each_lesion_and_writes_the_report(sphere_path, tmp_path, capsys):

@@ -1,4 +1,5 @@
-"""Interactive segmentation metrics: IoU, NoC, NoF and the Iterative IoU Error.
+"""Interactive segmentation metrics: IoU (and Dice, for volumes), NoC, NoF and the Iterative
+IoU Error.
 
 `ious` arguments are IoU values after clicks 1..N of one sample (1-based clicks).
 """
@@ -20,6 +21,16 @@ def iou(prediction: np.ndarray, target: np.ndarray) -> float:
     if union == 0:
         return 1.0
     return np.count_nonzero(p & t) / union
+
+
+def dice(prediction: np.ndarray, target: np.ndarray) -> float:
+    """Dice of two bool masks of any dimension; 1.0 when both are empty."""
+    p = np.asarray(prediction, dtype=bool)
+    t = np.asarray(target, dtype=bool)
+    total = np.count_nonzero(p) + np.count_nonzero(t)
+    if total == 0:
+        return 1.0
+    return 2.0 * np.count_nonzero(p & t) / total
 
 
 def clicks_to_reach(ious: Sequence[float], threshold: float) -> int | None:

@@ -24,7 +24,7 @@ from tqdm import tqdm
 
 from ..core.clicker import RobotClicker
 from ..core.errors import EveryClickError
-from ..core.metrics import iou
+from ..core.metrics import dice, iou
 from ..core.propagation import propagate_through
 from ..core.segmenter import Segmenter
 from ..core.session import Session
@@ -63,12 +63,6 @@ class LesionResult:
     def volume_error(self) -> float:
         """(propagated - truth) / truth volume: +0.1 is 10 % too large."""
         return (self.volume_ml - self.truth_volume_ml) / self.truth_volume_ml
-
-
-def dice(a: np.ndarray, b: np.ndarray) -> float:
-    """Dice of two bool arrays of one shape; 1.0 when both are empty."""
-    total = int(np.count_nonzero(a)) + int(np.count_nonzero(b))
-    return 1.0 if total == 0 else 2.0 * int(np.count_nonzero(a & b)) / total
 
 
 def start_outline(segmenter: Segmenter, volume: CTVolume, z: int, target: np.ndarray, start: str):
