@@ -65,7 +65,9 @@ class LesionResult:
         return (self.volume_ml - self.truth_volume_ml) / self.truth_volume_ml
 
 
-def start_outline(segmenter: Segmenter, volume: CTVolume, z: int, target: np.ndarray, start: str):
+def start_outline(
+    segmenter: Segmenter, volume: CTVolume, z: int, target: np.ndarray, start: str
+) -> np.ndarray:
     """The bool outline the run starts from on slice z (see the module docstring)."""
     if start == "truth":
         return target
