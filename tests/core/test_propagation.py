@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 from scipy import ndimage as ndi
 
+from napari_everyclick.core.classical.disk import DiskSegmenter
 from napari_everyclick.core.clicks import Click
 from napari_everyclick.core.metrics import iou
 from napari_everyclick.core.phantom import make_phantom
@@ -62,32 +63,17 @@ def test_seed_click_is_a_disk_of_the_object_size_at_its_centre():
     assert not inside.plain
 
 
-class PriorEcho:
-    """A stand-in learned method that knows nothing: its answer is its prior, the previous mask
-    with the newest disk painted in."""
-
-    name = "echo"
-
-    def prepare(self, slice_hu: np.ndarray, window: Window) -> PreparedSlice:
-        return prepare_slice(slice_hu, window)
-
-    def predict(
-        self, image: PreparedSlice, clicks: Sequence[Click], previous: Prediction | None
-    ) -> Prediction:
-        c = clicks[-1]
-        yy, xx = np.mgrid[: image.shape[0], : image.shape[1]]
-        disk = (yy - c.y) ** 2 + (xx - c.x) ** 2 <= c.radius**2
-        return Prediction.from_mask(disk | (previous.mask if previous is not None else False))
-
-
 def test_a_learned_methods_prior_does_not_grow_from_slice_to_slice():
     """Before: the seed disk had the avg radius, which reaches outside an elongated outline, and
-    painted into the prior it grew the object on every slice (val: +41 % volume for RITM)."""
+    painted into the prior it grew the object on every slice (val: +41 % volume for RITM). The
+    stand-in for a model that knows nothing is `disk` given the previous mask: its prior."""
     start = np.zeros((64, 64), bool)
     yy, xx = np.mgrid[:64, :64]
     start[((yy - 32) / 8.0) ** 2 + ((xx - 32) / 24.0) ** 2 <= 1.0] = True  # 16 x 48 px
     volume = np.full((6, 64, 64), 40.0, np.float32)  # soft tissue
-    steps = list(propagate(PriorEcho(), lambda z: volume[z], 6, 0, start, DEFAULT_WINDOW, +1, True))
+    steps = list(
+        propagate(DiskSegmenter(), lambda z: volume[z], 6, 0, start, DEFAULT_WINDOW, +1, True)
+    )
     masks = [step.mask for step in steps if step.mask is not None]
     assert len(masks) == 5 and steps[-1].stop == "edge"
     for mask in masks:
