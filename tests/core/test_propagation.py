@@ -71,6 +71,7 @@ def test_a_learned_methods_prior_does_not_grow_from_slice_to_slice():
     yy, xx = np.mgrid[:64, :64]
     start[((yy - 32) / 8.0) ** 2 + ((xx - 32) / 24.0) ** 2 <= 1.0] = True  # 16 x 48 px
     volume = np.full((6, 64, 64), 40.0, np.float32)  # soft tissue
+    volume[:, 0, 0] = -1000.0  # air in a corner: a CT range
     steps = list(
         propagate(DiskSegmenter(), lambda z: volume[z], 6, 0, start, DEFAULT_WINDOW, +1, True)
     )
