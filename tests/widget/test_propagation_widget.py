@@ -58,3 +58,25 @@ def test_propagate_through_the_lesion_with_flood(phantom_viewer, dock_with, qtbo
     while len(widget.annotator.accepts) > 1:  # each undo reverts one accept or one whole run
         widget.controls.buttons["undo_accept"].click()
     assert (labels.data == 1).sum(axis=(1, 2)).nonzero()[0].tolist() == [MASS_Z]
+
+
+@pytest.mark.parametrize(
+    ("stops", "warned"),
+    [
+        ([(1, "changed"), (-1, "shrank")], False),
+        ([(1, "edge"), (-1, "changed")], True),
+        ([(1, "limit"), (-1, "vanished")], False),
+    ],
+)
+def test_a_run_that_reaches_the_volumes_edge_asks_for_a_look_at_the_end_slices(stops, warned):
+    """On sarcomas as dense as the muscle around them runs go past the lesion to the edge
+    (docs/evaluation.md); the status line says so instead of a bare 'edge'."""
+    from napari_everyclick.core.propagation import PropagationStep
+    from napari_everyclick.widget.propagation_run import BOTH_WAYS, PropagationRun
+
+    run = PropagationRun(None, None, 0, BOTH_WAYS, 1, np.ones((4, 4), bool))
+    for direction, stop in stops:
+        assert run.write_step(PropagationStep(5, direction, None, stop), overwrite=False) is None
+    text = run.summary()
+    assert text.startswith(f"label 1 propagated to no slice; stopped (up: {stops[0][1]}")
+    assert ("check the end slices" in text) is warned

@@ -78,7 +78,13 @@ class PropagationRun:
         return merge_edits(written, self.label) if written else None
 
     def summary(self) -> str:
-        """E.g. 'label 1 propagated to slices 9-17; stopped (up: changed, down: shrank)'."""
+        """E.g. 'label 1 propagated to slices 9-17; stopped (up: changed, down: shrank)'. A run
+        that reached the volume's edge found no end of the lesion on that side (on CT where a
+        lesion is as dense as its surroundings it often runs past it: docs/evaluation.md), so
+        the summary asks for a look at the end slices."""
         slices = sorted({z for e in self.edits if e.size for z in e.slices})
         span = f"slices {slices[0]}-{slices[-1]}" if slices else "no slice"
-        return f"label {self.label} propagated to {span}; stopped ({', '.join(self.stops)})"
+        text = f"label {self.label} propagated to {span}; stopped ({', '.join(self.stops)})"
+        if any(stop.endswith(": edge") for stop in self.stops):
+            text += "; it found no lesion end before the volume's edge: check the end slices"
+        return text
