@@ -80,3 +80,35 @@ def test_a_run_that_reaches_the_volumes_edge_asks_for_a_look_at_the_end_slices(s
     text = run.summary()
     assert text.startswith(f"label 1 propagated to no slice; stopped (up: {stops[0][1]}")
     assert ("check the end slices" in text) is warned
+
+
+def test_the_through_button_stops_a_running_propagation_and_keeps_what_it_wrote(
+    phantom_viewer, dock_with, qtbot
+):
+    """Before: a propagation could not be stopped (on a CT not cropped to the lesion it can run
+    far past it); now the same button, relabelled while it runs, stops it after the current
+    slice, and the slices written so far are one accept."""
+    from .fakes import DiskLike
+
+    widget = dock_with(lambda name, **kw: DiskLike(delay_s=0.3))
+    viewer, image = phantom_viewer, phantom_viewer.layers["CT phantom"]
+    cy, cx = MASS.center[1], MASS.center[2]
+    canvas.drag(viewer, image, (MASS_Z, cy, cx), (MASS_Z, cy, cx + 10))
+    wait_idle(qtbot, widget)
+    widget.annotator.accept()
+    labels = viewer.layers["CT phantom lesions"]
+    button = widget.controls.buttons["propagate_through"]
+    assert button.text() == "Propagate through lesion [Shift+T]"
+
+    button.click()
+    assert button.text() == "Stop propagation [Shift+T]"
+    qtbot.waitUntil(lambda: (labels.data == 1).any(axis=(1, 2)).sum() >= 2, timeout=10_000)
+    button.click()
+    wait_idle(qtbot, widget)
+    written = np.nonzero((labels.data == 1).any(axis=(1, 2)))[0]
+    assert 2 <= len(written) <= 3  # the start slice, then one or two propagated ones
+    assert "by you" in widget.controls.status_label.text()
+    assert button.text() == "Propagate through lesion [Shift+T]"
+    assert len(widget.annotator.accepts) == 2  # the accept, then the stopped run
+    widget.controls.buttons["undo_accept"].click()
+    assert (labels.data == 1).any(axis=(1, 2)).nonzero()[0].tolist() == [MASS_Z]

@@ -119,7 +119,8 @@ class Annotator:
         self._live: tuple[Plane, Click] | None = None
         self._rejected: str | None = None  # the last rejected press's message
         self._accept_when_ready: set[Hashable] = set()
-        self._propagation: PropagationRun | None = None
+        self._propagation: PropagationRun | None = None  # requested, waiting for the runner
+        self._propagating: PropagationRun | None = None  # running
         self.runner = SerialRunner(on_busy=on_busy, on_idle=self._pump)
         self.autosaver = Autosaver()
         self.tool = ToolSwitch(viewer, on_change=on_tool)
@@ -339,7 +340,23 @@ class Annotator:
         self._status(f"propagating label {label} ...")
         self._pump()
 
+    @property
+    def propagating(self) -> bool:
+        """Whether a propagation runs or waits to run."""
+        return self._propagating is not None or self._propagation is not None
+
+    def stop_propagation(self) -> None:
+        """Stop the running propagation after the slice it is on (what it wrote stays, as one
+        accept that Undo accept reverts), or drop one that waits to run."""
+        if self._propagation is not None:
+            self._propagation = None
+            self._status("propagation cancelled")
+        elif self._propagating is not None:
+            self._status("stopping the propagation ...")
+            self.runner.quit()
+
     def _run_propagation(self, run: PropagationRun) -> None:
+        self._propagating = run
         image = self.image
         steps = partial(
             run.steps,
@@ -354,6 +371,7 @@ class Annotator:
             returned=lambda _: self._propagation_done(run),
             errored=lambda exc: self._propagation_failed(run, exc),
             yielded=lambda step: self._propagation_step(run, step),
+            aborted=lambda: self._propagation_stopped(run),
         )
 
     def _propagation_step(self, run: PropagationRun, step: PropagationStep) -> None:
@@ -364,7 +382,12 @@ class Annotator:
             self.measuring.update(edit.slices)
             self._status(f"propagated label {run.label} to slice {step.z}")
 
+    def _propagation_stopped(self, run: PropagationRun) -> None:
+        run.stops.append("by you")
+        self._propagation_done(run)
+
     def _propagation_done(self, run: PropagationRun) -> None:
+        self._propagating = None
         edit = run.merged()
         if edit is not None:
             self.accepts.append((run.target, edit))

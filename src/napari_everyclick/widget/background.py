@@ -91,11 +91,13 @@ class SerialRunner:
         returned: Callable[[Any], None],
         errored: Callable[[BaseException], None],
         yielded: Callable[[Any], None] | None = None,
+        aborted: Callable[[], None] | None = None,
     ) -> None:
         """Start `func(*args)` in a worker; results come back on the GUI thread.
 
         returned(value) gets the return value; errored(exc) the exception it raised; for a
-        generator function, yielded(item) gets each yielded item as it comes.
+        generator function, yielded(item) gets each yielded item as it comes, and aborted() is
+        called instead of returned when `quit` stopped it.
         """
         if self.busy:
             raise RuntimeError("SerialRunner.run called while a task is running")
@@ -111,6 +113,8 @@ class SerialRunner:
         worker.warned.connect(relay_warning)
         if yielded is not None:
             worker.yielded.connect(yielded)
+        if aborted is not None:
+            worker.aborted.connect(aborted)
         worker.finished.connect(self._finished)
         self._worker = worker
         self._on_busy(True)

@@ -7,6 +7,8 @@ drive both the image's contrast limits and the model input, and follow the contr
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from napari.layers import Image, Labels, Points
 from qtpy.QtCore import QEvent, Qt
 from qtpy.QtWidgets import QScrollArea, QSplitter, QVBoxLayout, QWidget
@@ -15,7 +17,7 @@ from ..core.windowing import WINDOW_PRESETS, Window, as_window
 from ..methods import available_methods
 from .annotator import Annotator, Settings
 from .controls import CUSTOM_WINDOW, ControlPanel
-from .keys import bind_shortcuts, unbind_shortcuts
+from .keys import SHORTCUTS, bind_shortcuts, unbind_shortcuts
 from .layers import CLICKS_LAYER, PREVIEW_LAYER, find_layer
 from .segmenters import MethodChoice, SegmenterFactory, SegmenterPool, default_method
 from .table import MeasurementView
@@ -48,7 +50,7 @@ class EveryClickWidget(QWidget):
             self.settings,
             pool,
             on_status=self.controls.status_label.setText,
-            on_busy=self.controls.busy_bar.setVisible,
+            on_busy=self._busy_changed,
             on_measurements=self.table.show_rows,
             on_tool=self._tool_changed,
             on_target=self._target_changed,
@@ -78,8 +80,28 @@ class EveryClickWidget(QWidget):
             "undo_accept": a.undo_accept,
             "propagate_up": lambda: a.propagate(+1),
             "propagate_down": lambda: a.propagate(-1),
-            "propagate_through": lambda: a.propagate(0),
+            "propagate_through": self._propagate_through_or_stop,
         }
+
+    def _propagate_through_or_stop(self) -> None:
+        """Propagate through the lesion; while a propagation runs, the same button (and key)
+        stops it."""
+        a = self.annotator
+        if a.propagating:
+            a.stop_propagation()
+        else:
+            a.propagate(0)
+        self._show_propagation_state()
+
+    def _busy_changed(self, busy: bool) -> None:
+        self.controls.busy_bar.setVisible(busy)
+        self._show_propagation_state()
+
+    def _show_propagation_state(self) -> None:
+        shortcut = SHORTCUTS["propagate_through"]
+        if self.annotator.propagating:
+            shortcut = replace(shortcut, label="Stop propagation")
+        self.controls.buttons["propagate_through"].setText(shortcut.button_text)
 
     # --- layout and wiring -----------------------------------------------------------------
 
