@@ -112,3 +112,25 @@ def test_the_through_button_stops_a_running_propagation_and_keeps_what_it_wrote(
     assert len(widget.annotator.accepts) == 2  # the accept, then the stopped run
     widget.controls.buttons["undo_accept"].click()
     assert (labels.data == 1).any(axis=(1, 2)).nonzero()[0].tolist() == [MASS_Z]
+
+
+def test_closing_the_widget_during_a_propagation_calls_nothing_back(
+    phantom_viewer, dock_with, qtbot
+):
+    """Closing asks the run to quit; its abort must not reach the closed widget's annotator
+    (as a finished task's callbacks do not)."""
+    from .fakes import DiskLike
+
+    widget = dock_with(lambda name, **kw: DiskLike(delay_s=0.3))
+    viewer, image = phantom_viewer, phantom_viewer.layers["CT phantom"]
+    cy, cx = MASS.center[1], MASS.center[2]
+    canvas.drag(viewer, image, (MASS_Z, cy, cx), (MASS_Z, cy, cx + 10))
+    wait_idle(qtbot, widget)
+    widget.annotator.accept()
+    widget.controls.buttons["propagate_through"].click()
+    runner = widget.annotator.runner
+    assert runner.busy
+    widget.close()
+    qtbot.waitUntil(lambda: not runner.busy, timeout=10_000)
+    assert len(widget.annotator.accepts) == 1  # the stopped run was not recorded after close
+    assert "by you" not in widget.controls.status_label.text()

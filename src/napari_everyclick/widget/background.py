@@ -114,7 +114,7 @@ class SerialRunner:
         if yielded is not None:
             worker.yielded.connect(yielded)
         if aborted is not None:
-            worker.aborted.connect(aborted)
+            worker.aborted.connect(lambda: None if self._closed else aborted())
         worker.finished.connect(self._finished)
         self._worker = worker
         self._on_busy(True)
