@@ -82,21 +82,27 @@ def test_a_run_that_reaches_the_volumes_edge_asks_for_a_look_at_the_end_slices(s
     assert ("check the end slices" in text) is warned
 
 
+def slow_widget_with_the_mass_accepted(viewer, dock_with, qtbot):
+    """A dock whose method takes 0.3 s a slice, with the phantom mass accepted as label 1."""
+    from .fakes import DiskLike
+
+    widget = dock_with(lambda name, **kw: DiskLike(delay_s=0.3))
+    image = viewer.layers["CT phantom"]
+    cy, cx = MASS.center[1], MASS.center[2]
+    canvas.drag(viewer, image, (MASS_Z, cy, cx), (MASS_Z, cy, cx + 10))
+    wait_idle(qtbot, widget)
+    widget.annotator.accept()
+    return widget
+
+
 def test_the_through_button_stops_a_running_propagation_and_keeps_what_it_wrote(
     phantom_viewer, dock_with, qtbot
 ):
     """Before: a propagation could not be stopped (on a CT not cropped to the lesion it can run
     far past it); now the same button, relabelled while it runs, stops it after the current
     slice, and the slices written so far are one accept."""
-    from .fakes import DiskLike
-
-    widget = dock_with(lambda name, **kw: DiskLike(delay_s=0.3))
-    viewer, image = phantom_viewer, phantom_viewer.layers["CT phantom"]
-    cy, cx = MASS.center[1], MASS.center[2]
-    canvas.drag(viewer, image, (MASS_Z, cy, cx), (MASS_Z, cy, cx + 10))
-    wait_idle(qtbot, widget)
-    widget.annotator.accept()
-    labels = viewer.layers["CT phantom lesions"]
+    widget = slow_widget_with_the_mass_accepted(phantom_viewer, dock_with, qtbot)
+    labels = phantom_viewer.layers["CT phantom lesions"]
     button = widget.controls.buttons["propagate_through"]
     assert button.text() == "Propagate through lesion [Shift+T]"
 
@@ -119,14 +125,7 @@ def test_closing_the_widget_during_a_propagation_calls_nothing_back(
 ):
     """Closing asks the run to quit; its abort must not reach the closed widget's annotator
     (as a finished task's callbacks do not)."""
-    from .fakes import DiskLike
-
-    widget = dock_with(lambda name, **kw: DiskLike(delay_s=0.3))
-    viewer, image = phantom_viewer, phantom_viewer.layers["CT phantom"]
-    cy, cx = MASS.center[1], MASS.center[2]
-    canvas.drag(viewer, image, (MASS_Z, cy, cx), (MASS_Z, cy, cx + 10))
-    wait_idle(qtbot, widget)
-    widget.annotator.accept()
+    widget = slow_widget_with_the_mass_accepted(phantom_viewer, dock_with, qtbot)
     widget.controls.buttons["propagate_through"].click()
     runner = widget.annotator.runner
     assert runner.busy
