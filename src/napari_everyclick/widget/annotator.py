@@ -383,7 +383,7 @@ class Annotator:
             self._status(f"propagated label {run.label} to slice {step.z}")
 
     def _propagation_stopped(self, run: PropagationRun) -> None:
-        run.stops.append("by you")
+        run.stopped_by_user = True
         self._propagation_done(run)
 
     def _propagation_done(self, run: PropagationRun) -> None:

@@ -27,7 +27,8 @@ BOTH_WAYS = 0
 class PropagationRun:
     """Propagate `label` from its pixels `start_mask` on `plane` along the fixed `axis`.
 
-    direction: +1 (next slice), -1 (previous) or BOTH_WAYS (through the lesion).
+    direction: +1 (next slice), -1 (previous) or BOTH_WAYS (through the lesion). stops: per
+    direction that ended, ("up" or "down", the stop rule); stopped_by_user: the user stopped it.
     """
 
     target: Any
@@ -37,7 +38,8 @@ class PropagationRun:
     label: int
     start_mask: np.ndarray
     edits: list[LabelEdit] = field(default_factory=list)
-    stops: list[str] = field(default_factory=list)
+    stops: list[tuple[str, str]] = field(default_factory=list)
+    stopped_by_user: bool = False
 
     def steps(
         self,
@@ -65,7 +67,7 @@ class PropagationRun:
     def write_step(self, step: PropagationStep, overwrite: bool) -> LabelEdit | None:
         """Write an accepted slice (replacing the label's old pixels there), or note a stop."""
         if step.mask is None:
-            self.stops.append(f"{'up' if step.direction > 0 else 'down'}: {step.stop}")
+            self.stops.append(("up" if step.direction > 0 else "down", step.stop))
             return None
         plane = self.plane.at(self.axis, step.z)
         edit = paste_into(self.target, plane, step.mask, self.label, overwrite, replace=True)
@@ -84,7 +86,9 @@ class PropagationRun:
         the summary asks for a look at the end slices."""
         slices = sorted({z for e in self.edits if e.size for z in e.slices})
         span = f"slices {slices[0]}-{slices[-1]}" if slices else "no slice"
-        text = f"label {self.label} propagated to {span}; stopped ({', '.join(self.stops)})"
-        if any(stop.endswith(": edge") for stop in self.stops):
+        reasons = [f"{side}: {rule}" for side, rule in self.stops]
+        reasons += ["by you"] if self.stopped_by_user else []
+        text = f"label {self.label} propagated to {span}; stopped ({', '.join(reasons)})"
+        if any(rule == "edge" for _, rule in self.stops):
             text += "; it found no lesion end before the volume's edge: check the end slices"
         return text
