@@ -151,8 +151,7 @@ class ViewSampler:
         aug = self.config.augment
         if rng.random() < aug.tiny_prob:
             hu, target = shrink_to_diameter(hu, target, rng)
-        if aug.noise_prob and rng.random() < aug.noise_prob:
-            hu = hu + rng.normal(0.0, rng.uniform(5.0, 30.0), hu.shape).astype(np.float32)
+        hu = self._noisy(hu, rng)
         channels = image_channels(hu, jitter_window(aug, window, rng))
         clicks_cfg = self.config.clicks
         static = rng.random() < clicks_cfg.static_prob
@@ -178,15 +177,11 @@ class ViewSampler:
             rng,
             self.optimal_bounds,
         )
-        size = self.crop.net_size
-        coarse = CropTransform(box, size, size)
-        fine = CropTransform(box, 2 * size, 2 * size)
+        coarse, fine = self._frames(box)
         image = coarse.crop(channels, PAD_VALUE)
         view_target = coarse.crop(target.astype(np.float32)) > 0.5
         first_crop = coarse.click_to_crop(first)
-        # a plain click in crop pixels; the radius scales by the mean axis factor, as
-        # click_to_crop scales every click, so all static clicks of a sample share one radius
-        static_radius = self.crop.static_radius * float(np.mean(coarse.scale))
+        static_radius = self._static_radius(coarse)
         if aug.crop_strategy != "click" or not view_target.any():
             # the thesis strategies click after cropping, on what the crop shows
             if not view_target.any():
@@ -210,6 +205,23 @@ class ViewSampler:
             static_radius=static_radius,
         )
 
+    def _noisy(self, hu: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+        """With `noise_prob`, the slice plus Gaussian HU noise of std U(5, 30) HU."""
+        aug = self.config.augment
+        if aug.noise_prob and rng.random() < aug.noise_prob:
+            hu = hu + rng.normal(0.0, rng.uniform(5.0, 30.0), hu.shape).astype(np.float32)
+        return hu
+
+    def _frames(self, box: Box) -> tuple[CropTransform, CropTransform]:
+        """The crop `box` (slice pixels) at the network's size and at twice it (refiner)."""
+        size = self.crop.net_size
+        return CropTransform(box, size, size), CropTransform(box, 2 * size, 2 * size)
+
+    def _static_radius(self, coarse: CropTransform) -> float:
+        """A plain click's radius in crop pixels; it scales by the mean axis factor, as
+        click_to_crop scales every click, so all static clicks of a sample share one radius."""
+        return self.crop.static_radius * float(np.mean(coarse.scale))
+
     def propagation_step(self, i: int, j: int, lesion: int, rng: np.random.Generator) -> View:
         """Slice i's lesion, predicted from its outline on neighbouring slice j as the widget's
         propagation asks a learned model: that outline as the prior, its inscribed disk as the
@@ -221,13 +233,10 @@ class ViewSampler:
         if first is None or not target.any():
             return self.sample(rng)
         aug = self.config.augment
-        if aug.noise_prob and rng.random() < aug.noise_prob:
-            hu = hu + rng.normal(0.0, rng.uniform(5.0, 30.0), hu.shape).astype(np.float32)
+        hu = self._noisy(hu, rng)
         channels = image_channels(hu, jitter_window(aug, self.store.windows[i], rng))
         box = target_box(neighbour, [first], self.crop)
-        size = self.crop.net_size
-        coarse = CropTransform(box, size, size)
-        fine = CropTransform(box, 2 * size, 2 * size)
+        coarse, fine = self._frames(box)
         view_target = coarse.crop(target.astype(np.float32)) > 0.5
         if not view_target.any():
             return self.sample(rng)
@@ -238,7 +247,7 @@ class ViewSampler:
             target_hi=fine.crop(target.astype(np.float32)) > 0.5,
             first_click=coarse.click_to_crop(first),
             static=False,
-            static_radius=self.crop.static_radius * float(np.mean(coarse.scale)),
+            static_radius=self._static_radius(coarse),
             prior=np.clip(coarse.crop(neighbour.astype(np.float32), 0.0), 0.0, 1.0),
         )
 
