@@ -16,7 +16,6 @@ import json
 import sys
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
-from itertools import islice
 from pathlib import Path
 
 import numpy as np
@@ -30,8 +29,7 @@ from ..core.segmenter import Segmenter
 from ..core.session import Session
 from ..io.npz import read_npz_case
 from ..io.volume import CTVolume
-from .runner import build_segmenter, git_state, is_classical
-from .samples import case_files
+from .runner import build_segmenter, check_limit, git_state, is_classical, split_cases
 
 STARTS: tuple[str, ...] = ("truth", "drag")
 
@@ -177,12 +175,9 @@ def run_propagation_evaluation(
     table and write OUT/propagation.json; 0 on success."""
     if start not in STARTS:
         raise EveryClickError(f"--start must be one of {', '.join(STARTS)}, got {start!r}")
-    if limit is not None and limit < 1:
-        raise EveryClickError(f"--limit must be at least 1, got {limit}")
-    files = list(islice(case_files(data, split), limit))
-    if not files:
-        raise EveryClickError(f"no case of split {split!r} in {' '.join(map(str, data))}")
-    segmenter = build_segmenter(method, None if is_classical(method) else device)
+    check_limit(limit)
+    files = split_cases(data, split)[:limit]
+    segmenter = build_segmenter(method, device)
     use_previous = not is_classical(method)
     rows = []
     for path in tqdm(files, desc=f"{method} propagation", unit="case", file=sys.stderr):

@@ -126,18 +126,29 @@ def load_samples(
     data: Sequence[str | Path], split: str | None, largest_slice: bool, limit: int | None
 ) -> list[Sample]:
     """The samples of `data` (the first `limit` only, if given); raise when there are none."""
-    if limit is not None and limit < 1:
-        raise EveryClickError(f"--limit must be at least 1, got {limit}")
-    where = " ".join(str(d) for d in data)
-    files = case_files(data, split)
-    if not files:
-        raise EveryClickError(f"no case of split {split!r} in {where}")
+    check_limit(limit)
+    files = split_cases(data, split)
     samples = list(islice((s for f in files for s in case_samples(f, largest_slice)), limit))
     if not samples:
         raise EveryClickError(
-            f"no samples in {where}: no lesion has {MIN_LESION_PX} or more pixels on a slice"
+            f"no samples in {' '.join(map(str, data))}: no lesion has {MIN_LESION_PX} or more "
+            "pixels on a slice"
         )
     return samples
+
+
+def check_limit(limit: int | None) -> None:
+    """Refuse a `--limit` below 1."""
+    if limit is not None and limit < 1:
+        raise EveryClickError(f"--limit must be at least 1, got {limit}")
+
+
+def split_cases(data: Sequence[str | Path], split: str | None) -> list[Path]:
+    """The case files of `data` in `split`; raise when there are none."""
+    files = case_files(data, split)
+    if not files:
+        raise EveryClickError(f"no case of split {split!r} in {' '.join(map(str, data))}")
+    return files
 
 
 PACKAGE_DIR = Path(__file__).resolve().parent.parent
