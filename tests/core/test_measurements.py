@@ -81,12 +81,14 @@ def test_table_volume_slices_area_and_recist_slice():
     rows = {m.label: m for m in table.lesions()}
     seven = rows[7]
     assert seven.slices == 3
+    assert (seven.first_slice, seven.last_slice) == (1, 3)
     assert seven.recist_slice == 2
     voxels = int((labels == 7).sum())
     assert seven.volume_ml == pytest.approx(voxels * 3.0 * 0.8 * 0.8 / 1000.0)
     assert seven.areas_mm2[1] == pytest.approx((labels[1] == 7).sum() * 0.64)
     assert abs(seven.long_axis.length_mm - 2 * 20 * 0.8) <= 0.8 + 1e-9
     assert rows[1].slices == 1
+    assert (rows[1].first_slice, rows[1].last_slice) == (2, 2)
     # re-measuring one slice after an edit
     labels[2][labels[2] == 7] = 0
     table.update(labels, [2])

@@ -174,3 +174,42 @@ def test_a_plain_click_of_another_static_radius_is_answered_as_a_plain_click(
     canvas.click(viewer, image, (MASS_Z, cy, cx))
     wait_idle(qtbot, widget)
     assert preview_mask(viewer, widget).sum() > 10 * np.pi * 3.0**2
+
+
+def test_double_clicking_a_lesions_row_shows_it_on_the_slice_asked_for(
+    phantom_viewer, widget, qtbot
+):
+    """The end slices of a propagated lesion are the ones to check: its row takes you there."""
+    from napari_everyclick.widget.table import HEADERS
+
+    viewer, image = phantom_viewer, phantom_viewer.layers["CT phantom"]
+    cy, cx = MASS.center[1], MASS.center[2]
+    canvas.drag(viewer, image, (MASS_Z, cy, cx), (MASS_Z, cy, cx + 10))
+    wait_idle(qtbot, widget)
+    widget.annotator.accept()
+    labels = viewer.layers["CT phantom lesions"]
+    labels.data[MASS_Z - 3, 20:30, 40:50] = 1  # painted by hand, away from the mass
+    labels.data[MASS_Z + 2, 60:64, 10:14] = 1
+    labels.selected_label = 5
+    widget.table.refresh_button.click()
+    (row,) = widget.table.rows
+    assert (row.first_slice, row.last_slice) == (MASS_Z - 3, MASS_Z + 2)
+    cells = [widget.table.table.item(0, c).text() for c in range(len(HEADERS))]
+    assert cells[HEADERS.index("first slice")] == str(MASS_Z - 3)
+
+    widget.table.table.cellDoubleClicked.emit(0, HEADERS.index("first slice"))
+    assert viewer.dims.point[0] == pytest.approx((MASS_Z - 3) * 3.0)
+    assert widget.annotator.plane.z == MASS_Z - 3
+    mm = np.asarray(labels.scale[1:])
+    assert viewer.camera.center[-2:] == pytest.approx((24.5, 44.5) * mm)  # the label's centre
+    assert labels.selected_label == 1
+    assert f"label 1 on slice {MASS_Z - 3}" in widget.controls.status_label.text()
+    widget.table.table.cellDoubleClicked.emit(0, HEADERS.index("last slice"))
+    assert widget.annotator.plane.z == MASS_Z + 2
+    assert viewer.camera.center[-2:] == pytest.approx((61.5, 11.5) * mm)
+    widget.table.table.cellDoubleClicked.emit(0, HEADERS.index("volume mL"))
+    assert widget.annotator.plane.z == row.recist_slice == MASS_Z
+    labels.data[MASS_Z + 2] = 0  # the table is stale until re-measured
+    widget.table.table.cellDoubleClicked.emit(0, HEADERS.index("last slice"))
+    assert widget.annotator.plane.z == MASS_Z
+    assert "no pixels on slice" in widget.controls.status_label.text()

@@ -68,6 +68,16 @@ class LesionMeasurement:
     def max_area_mm2(self) -> float:
         return max(self.areas_mm2.values())
 
+    @property
+    def first_slice(self) -> int:
+        """The lowest slice index holding the label."""
+        return min(self.areas_mm2)
+
+    @property
+    def last_slice(self) -> int:
+        """The highest slice index holding the label."""
+        return max(self.areas_mm2)
+
 
 def outline_points(mask: np.ndarray) -> list[np.ndarray]:
     """The outer outlines of a bool (H, W) mask, each a (N, 2) float array of (y, x) pixels.

@@ -481,6 +481,28 @@ class Annotator:
         """Re-measure the whole target layer (after switching target, or manual painting)."""
         self.measuring.reset(self.image, self.target)
 
+    def show_lesion(self, label: int, z: int) -> None:
+        """Go to slice `z` (axis 0 of a volume; ignored for a 2D layer) of the target labels,
+        centre the view on `label` there and make it the layer's selected label."""
+        target = self.target
+        if target is None:
+            return
+        data = target.data
+        volume = target.ndim == 3
+        ys, xs = np.nonzero(np.asarray(data[z] if volume else data) == label)
+        if ys.size == 0:
+            self._status(f"label {label} has no pixels on slice {z}: press Re-measure all")
+            return
+        point = ([z] if volume else []) + [float(ys.mean()), float(xs.mean())]
+        world = np.asarray(target.data_to_world(point), dtype=float)
+        offset = self.viewer.dims.ndim - target.ndim
+        self.viewer.dims.set_point(range(offset, offset + target.ndim), world)
+        full = np.asarray(self.viewer.dims.point, dtype=float)
+        full[offset:] = world
+        self.viewer.camera.center = tuple(full[d] for d in self.viewer.dims.displayed)
+        target.selected_label = label
+        self._status(f"label {label} on slice {z}" if volume else f"label {label}")
+
     def axes_toggled(self) -> None:
         """Show or hide the RECIST axes lines."""
         self.measuring.set_draw_axes(self.settings.draw_axes)

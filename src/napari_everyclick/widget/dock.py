@@ -43,7 +43,10 @@ class EveryClickWidget(QWidget):
         method = default_method(methods)
         pool = SegmenterPool() if segmenter_factory is None else SegmenterPool(segmenter_factory)
         self.controls = ControlPanel(methods, method)
-        self.table = MeasurementView(on_refresh=lambda: self.annotator.refresh_measurements())
+        self.table = MeasurementView(
+            on_refresh=lambda: self.annotator.refresh_measurements(),
+            on_show=lambda label, z: self.annotator.show_lesion(label, z),
+        )
         self.settings = Settings(method=MethodChoice(method))
         self.annotator = Annotator(
             napari_viewer,

@@ -1,4 +1,6 @@
-"""The measurement table under the controls: one row per label, CSV export.
+"""The measurement table under the controls: one row per label, CSV export, and a way to a
+lesion: double-clicking a row shows the lesion (a slice number: that slice; elsewhere: its
+RECIST slice).
 
 Columns follow `core.measurements` (areas in mm^2, axes in mm, volume in mL); the area column
 shows the area on the displayed slice and the largest area; the CSV also lists every slice.
@@ -27,6 +29,8 @@ MIN_TABLE_HEIGHT_PX = 120
 HEADERS = (
     "label",
     "slices",
+    "first slice",
+    "last slice",
     "volume mL",
     "long mm",
     "short mm",
@@ -42,6 +46,8 @@ def row_values(m: LesionMeasurement, current_slice: int | None) -> list[str]:
     return [
         str(m.label),
         str(m.slices),
+        str(m.first_slice),
+        str(m.last_slice),
         "" if m.volume_ml is None else f"{m.volume_ml:.2f}",
         f"{m.long_axis.length_mm:.1f}",
         f"{m.short_axis.length_mm:.1f}",
@@ -51,14 +57,31 @@ def row_values(m: LesionMeasurement, current_slice: int | None) -> list[str]:
     ]
 
 
+def slice_to_show(m: LesionMeasurement, column: int) -> int:
+    """The slice a double-click on `column` of the lesion's row asks for: the first, last or
+    RECIST slice in their columns, else the RECIST slice (where the lesion measures largest)."""
+    header = HEADERS[column] if 0 <= column < len(HEADERS) else ""
+    if header == "first slice":
+        return m.first_slice
+    if header == "last slice":
+        return m.last_slice
+    return m.recist_slice
+
+
 class MeasurementView(QWidget):
     """A read-only table of LesionMeasurement rows with Export CSV and Refresh buttons.
 
     on_refresh(): re-measure the whole labels layer (after painting with napari's tools).
+    on_show(label, slice): show that lesion on that slice (a double-click on its row).
     """
 
-    def __init__(self, on_refresh: Callable[[], None]) -> None:
+    def __init__(
+        self,
+        on_refresh: Callable[[], None],
+        on_show: Callable[[int, int], None] = lambda label, z: None,
+    ) -> None:
         super().__init__()
+        self._on_show = on_show
         self.rows: list[LesionMeasurement] = []
         self.current_slice: int | None = None
         layout = QVBoxLayout(self)
@@ -69,6 +92,11 @@ class MeasurementView(QWidget):
         self.table.verticalHeader().setVisible(False)
         self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeToContents)
         self.table.setMinimumHeight(MIN_TABLE_HEIGHT_PX)
+        self.table.setToolTip(
+            "Double-click a lesion to show it: a slice number goes to that slice, "
+            "any other cell to its RECIST slice"
+        )
+        self.table.cellDoubleClicked.connect(self.show_lesion)
         layout.addWidget(self.table)
         buttons = QHBoxLayout()
         self.export_button = QPushButton("Export CSV ...")
@@ -89,6 +117,12 @@ class MeasurementView(QWidget):
         if z != self.current_slice:
             self.current_slice = z
             self._fill()
+
+    def show_lesion(self, row: int, column: int) -> None:
+        """Show the lesion of `row` on the slice its `column` names (see slice_to_show)."""
+        if 0 <= row < len(self.rows):
+            m = self.rows[row]
+            self._on_show(m.label, slice_to_show(m, column))
 
     def export(self, path: str | Path) -> Path:
         """Write the rows to a CSV file (see core.measurements.write_csv)."""
