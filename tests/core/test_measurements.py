@@ -117,4 +117,5 @@ def test_csv_holds_the_axes(tmp_path):
     assert abs(float(row["long_axis_mm"]) - 60.0) <= 1.0
     assert abs(float(row["short_axis_mm"]) - 24.0) <= 1.0
     assert row["slices"] == "1"
+    assert row["first_slice"] == row["last_slice"] == "1"
     assert row["area_mm2_by_slice"].startswith("1:")

@@ -213,3 +213,30 @@ def test_double_clicking_a_lesions_row_shows_it_on_the_slice_asked_for(
     widget.table.table.cellDoubleClicked.emit(0, HEADERS.index("last slice"))
     assert widget.annotator.plane.z == MASS_Z
     assert "no pixels on slice" in widget.controls.status_label.text()
+
+
+def test_delete_lesion_removes_the_selected_rows_label_everywhere_and_undo_brings_it_back(
+    phantom_viewer, widget, qtbot
+):
+    viewer, image = phantom_viewer, phantom_viewer.layers["CT phantom"]
+    cy, cx = MASS.center[1], MASS.center[2]
+    canvas.drag(viewer, image, (MASS_Z, cy, cx), (MASS_Z, cy, cx + 10))
+    wait_idle(qtbot, widget)
+    widget.annotator.accept()
+    labels = viewer.layers["CT phantom lesions"]
+    labels.data[MASS_Z + 2, 60:64, 10:14] = 1
+    labels.data[MASS_Z, 5:8, 5:8] = 2
+    widget.table.refresh_button.click()
+    before = labels.data.copy()
+    widget.table.delete_button.click()  # no row selected: nothing happens
+    np.testing.assert_array_equal(labels.data, before)
+
+    widget.table.table.selectRow(0)
+    widget.table.delete_button.click()
+    assert not (labels.data == 1).any()
+    np.testing.assert_array_equal(labels.data == 2, before == 2)
+    assert [row.label for row in widget.table.rows] == [2]
+    assert "deleted label 1 on 2 slice(s)" in widget.controls.status_label.text()
+    widget.controls.buttons["undo_accept"].click()
+    np.testing.assert_array_equal(labels.data, before)
+    assert [row.label for row in widget.table.rows] == [1, 2]

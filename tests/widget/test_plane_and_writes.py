@@ -7,6 +7,7 @@ import pytest
 
 from napari_everyclick.core.errors import EveryClickError
 from napari_everyclick.widget.label_writes import (
+    erase_edit,
     make_edit,
     merge_edits,
     next_free_label,
@@ -101,3 +102,21 @@ def test_undo_restores_exactly_and_spares_later_edits():
     expected = original.copy()
     expected[2, 7, 7] = 3
     np.testing.assert_array_equal(labels, expected)
+
+
+def test_erasing_a_label_names_its_slices_and_undoes_exactly():
+    labels = np.zeros((5, 8, 8), np.uint8)
+    labels[1, 2:4, 2:4] = 4
+    labels[3, 5, 5] = 4
+    labels[3, 0, 0] = 2
+    original = labels.copy()
+    edit = erase_edit(labels, np.nonzero(labels == 4), 4)
+    assert edit.slices == (1, 3) and edit.size == 5
+    labels[edit.indices] = edit.after
+    assert not (labels == 4).any() and labels[3, 0, 0] == 2
+    indices, values = plan_undo(labels, edit)
+    labels[indices] = values
+    np.testing.assert_array_equal(labels, original)
+    flat = np.zeros((8, 8), np.uint8)
+    flat[1, 1] = 4
+    assert erase_edit(flat, np.nonzero(flat == 4), 4).slices == ()

@@ -298,6 +298,8 @@ CSV_COLUMNS = (
     "long_axis_mm",
     "short_axis_mm",
     "recist_slice",
+    "first_slice",
+    "last_slice",
     "max_area_mm2",
     "area_mm2_by_slice",
 )
@@ -318,6 +320,8 @@ def write_csv(lesions: Sequence[LesionMeasurement], path: str | Path) -> Path:
                     f"{m.long_axis.length_mm:.2f}",
                     f"{m.short_axis.length_mm:.2f}",
                     m.recist_slice,
+                    m.first_slice,
+                    m.last_slice,
                     f"{m.max_area_mm2:.2f}",
                     ";".join(f"{z}:{a:.2f}" for z, a in m.areas_mm2.items()),
                 ]

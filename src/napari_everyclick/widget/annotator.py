@@ -34,7 +34,7 @@ from ..core.windowing import DEFAULT_WINDOW, Window
 from .autosave import Autosaver, autosave_path
 from .background import SerialRunner
 from .gestures import DiskGesture, displayed_plane
-from .label_writes import LabelEdit, next_free_label, paste_into, undo_into
+from .label_writes import LabelEdit, erase_edit, next_free_label, paste_into, undo_into
 from .layers import (
     create_target_labels,
     draw_clicks,
@@ -303,7 +303,7 @@ class Annotator:
         self._status(f"accepted label {label} ({edit.size} px changed)")
 
     def undo_accept(self) -> None:
-        """Undo the newest accept or propagation run (pixels changed since stay as they are)."""
+        """Undo the newest accept, propagation run or deleted label (pixels changed since stay as they are)."""
         while self.accepts:
             target, edit = self.accepts.pop()
             if target not in self.viewer.layers:
@@ -313,6 +313,23 @@ class Annotator:
             self._status(f"undid the accept of label {edit.label}")
             return
         self._status("no accept to undo")
+
+    def delete_label(self, label: int) -> None:
+        """Set every pixel of `label` in the target labels to background, as one accept that
+        Undo accept reverts."""
+        target = self.target
+        if target is None or label <= 0:
+            return
+        indices = np.nonzero(np.asarray(target.data) == label)
+        if indices[0].size == 0:
+            self._status(f"label {label} has no pixels: nothing to delete")
+            return
+        edit = erase_edit(target.data, indices, label)
+        target.data_setitem(edit.indices, edit.after)
+        self.accepts.append((target, edit))
+        self._after_edit(target, edit)
+        where = f" on {len(edit.slices)} slice(s)" if edit.slices else ""
+        self._status(f"deleted label {label}{where}; Undo accept brings it back")
 
     # --- propagation -----------------------------------------------------------------------
 

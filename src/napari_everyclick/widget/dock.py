@@ -46,6 +46,7 @@ class EveryClickWidget(QWidget):
         self.table = MeasurementView(
             on_refresh=lambda: self.annotator.refresh_measurements(),
             on_show=lambda label, z: self.annotator.show_lesion(label, z),
+            on_delete=lambda label: self.annotator.delete_label(label),
         )
         self.settings = Settings(method=MethodChoice(method))
         self.annotator = Annotator(

@@ -100,6 +100,17 @@ def make_edit(
     return LabelEdit(indices, before, after, label, tuple(p[0] for p in planned))
 
 
+def erase_edit(labels: np.ndarray, indices: tuple[np.ndarray, ...], label: int) -> LabelEdit:
+    """The edit that sets the pixels at N-D `indices` (all of `label`'s) to background. A
+    (Z, Y, X) volume's edit names the axial planes it touches, so that only their measurements
+    are redone (a 2D image is always measured whole)."""
+    planes: tuple[Plane, ...] = ()
+    if labels.ndim == 3:
+        planes = tuple(Plane(3, (1, 2), ((0, int(z)),)) for z in np.unique(indices[0]))
+    before = np.array(labels[indices], copy=True)
+    return LabelEdit(indices, before, np.zeros_like(before), label, planes)
+
+
 def plan_undo(labels: np.ndarray, edit: LabelEdit) -> tuple[tuple[np.ndarray, ...], np.ndarray]:
     """Indices and values that undo `edit`, skipping pixels changed since by someone else."""
     still = np.asarray(labels[edit.indices]) == edit.after

@@ -28,16 +28,18 @@ MIN_TABLE_HEIGHT_PX = 120
 
 HEADERS = (
     "label",
-    "slices",
-    "first slice",
-    "last slice",
-    "volume mL",
     "long mm",
     "short mm",
+    "volume mL",
     "RECIST slice",
+    "first slice",
+    "last slice",
+    "slices",
     "area here mm\u00b2",
     "max area mm\u00b2",
 )
+"""The columns, the RECIST figures first (they are what gets reported; the slice columns are
+for finding one's way, and scroll into view on a narrow dock)."""
 
 
 def row_values(m: LesionMeasurement, current_slice: int | None) -> list[str]:
@@ -45,13 +47,13 @@ def row_values(m: LesionMeasurement, current_slice: int | None) -> list[str]:
     here = m.areas_mm2.get(current_slice) if current_slice is not None else None
     return [
         str(m.label),
-        str(m.slices),
-        str(m.first_slice),
-        str(m.last_slice),
-        "" if m.volume_ml is None else f"{m.volume_ml:.2f}",
         f"{m.long_axis.length_mm:.1f}",
         f"{m.short_axis.length_mm:.1f}",
+        "" if m.volume_ml is None else f"{m.volume_ml:.2f}",
         str(m.recist_slice),
+        str(m.first_slice),
+        str(m.last_slice),
+        str(m.slices),
         "" if here is None else f"{here:.1f}",
         f"{m.max_area_mm2:.1f}",
     ]
@@ -73,15 +75,18 @@ class MeasurementView(QWidget):
 
     on_refresh(): re-measure the whole labels layer (after painting with napari's tools).
     on_show(label, slice): show that lesion on that slice (a double-click on its row).
+    on_delete(label): delete that lesion (Delete lesion, on the selected row).
     """
 
     def __init__(
         self,
         on_refresh: Callable[[], None],
         on_show: Callable[[int, int], None] = lambda label, z: None,
+        on_delete: Callable[[int], None] = lambda label: None,
     ) -> None:
         super().__init__()
         self._on_show = on_show
+        self._on_delete = on_delete
         self.rows: list[LesionMeasurement] = []
         self.current_slice: int | None = None
         layout = QVBoxLayout(self)
@@ -101,11 +106,17 @@ class MeasurementView(QWidget):
         buttons = QHBoxLayout()
         self.export_button = QPushButton("Export CSV ...")
         self.refresh_button = QPushButton("Re-measure all")
+        self.delete_button = QPushButton("Delete lesion")
+        self.delete_button.setToolTip(
+            "Delete the selected row's lesion from every slice (Undo accept brings it back)"
+        )
         buttons.addWidget(self.export_button)
         buttons.addWidget(self.refresh_button)
+        buttons.addWidget(self.delete_button)
         layout.addLayout(buttons)
         self.export_button.clicked.connect(self._ask_export)
         self.refresh_button.clicked.connect(on_refresh)
+        self.delete_button.clicked.connect(self.delete_selected)
 
     def show_rows(self, rows: Sequence[LesionMeasurement]) -> None:
         """Replace the table's contents."""
@@ -123,6 +134,12 @@ class MeasurementView(QWidget):
         if 0 <= row < len(self.rows):
             m = self.rows[row]
             self._on_show(m.label, slice_to_show(m, column))
+
+    def delete_selected(self) -> None:
+        """Delete the lesion of the selected row (nothing when no row is selected)."""
+        row = self.table.currentRow()
+        if self.table.selectionModel().hasSelection() and 0 <= row < len(self.rows):
+            self._on_delete(self.rows[row].label)
 
     def export(self, path: str | Path) -> Path:
         """Write the rows to a CSV file (see core.measurements.write_csv)."""
