@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import warnings
 import zipfile
 from pathlib import Path
 
@@ -40,6 +41,8 @@ def read_npz_case(path: str | Path) -> CTVolume:
             f"{path}: ct {ct.shape}, mask {labels.shape}, spacing {spacing}; expected (Z, Y, X) "
             "arrays of one shape and 3 spacings"
         )
+    if "slice_index" in extra:
+        _check_slice_index(path, np.asarray(extra["slice_index"]), ct.shape[0])
     affine = np.diag([*spacing, 1.0])
     volume = CTVolume(
         hu=ct, spacing_mm=spacing, affine=affine, labels=labels, source=source, metadata=extra
@@ -47,3 +50,24 @@ def read_npz_case(path: str | Path) -> CTVolume:
     if window is not None:
         volume.window = window
     return volume
+
+
+def _check_slice_index(path: Path, slice_index: np.ndarray, n_slices: int) -> None:
+    """Refuse a slice_index that does not name each slice; warn when slices of the original
+    series are missing between kept ones (the format allows it, but the volume then lacks them:
+    volumes come out too small and propagation steps over the gap)."""
+    if slice_index.shape != (n_slices,) or not np.issubdtype(slice_index.dtype, np.integer):
+        raise ReadError(
+            f"{path}: slice_index is {slice_index.dtype} {slice_index.shape}; expected one "
+            f"integer per slice ({n_slices})"
+        )
+    jumps = np.nonzero(np.diff(slice_index.astype(np.int64)) != 1)[0]
+    if jumps.size:
+        where = ", ".join(f"{slice_index[k]} to {slice_index[k + 1]}" for k in jumps[:3])
+        warnings.warn(
+            f"{path}: its slices are not neighbours in the original series (slice_index goes "
+            f"from {where}{' ...' if jumps.size > 3 else ''}); the slices between are missing, "
+            "so lesion volumes come out too small and propagation jumps across the gap",
+            UserWarning,
+            stacklevel=3,
+        )
