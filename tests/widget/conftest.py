@@ -49,3 +49,14 @@ def wait_idle(qtbot, widget, timeout=10_000) -> None:
         return not a.busy and not waiting
 
     qtbot.waitUntil(idle, timeout=timeout)
+
+
+def accept_the_mass(viewer, widget, qtbot):
+    """Drag a 10-px disk on the phantom mass, accept it as a new label; the labels layer."""
+    from . import canvas
+
+    cy, cx = MASS.center[1], MASS.center[2]
+    canvas.drag(viewer, viewer.layers["CT phantom"], (MASS_Z, cy, cx), (MASS_Z, cy, cx + 10))
+    wait_idle(qtbot, widget)
+    widget.annotator.accept()
+    return viewer.layers["CT phantom lesions"]

@@ -10,7 +10,7 @@ import pytest
 from napari_everyclick.widget.layers import CLICKS_LAYER, PREVIEW_LAYER
 
 from . import canvas
-from .conftest import MASS, MASS_Z, wait_idle
+from .conftest import MASS, MASS_Z, accept_the_mass, wait_idle
 from .fakes import DiskLike, sequential_mask
 
 
@@ -182,12 +182,8 @@ def test_double_clicking_a_lesions_row_shows_it_on_the_slice_asked_for(
     """The end slices of a propagated lesion are the ones to check: its row takes you there."""
     from napari_everyclick.widget.table import HEADERS
 
-    viewer, image = phantom_viewer, phantom_viewer.layers["CT phantom"]
-    cy, cx = MASS.center[1], MASS.center[2]
-    canvas.drag(viewer, image, (MASS_Z, cy, cx), (MASS_Z, cy, cx + 10))
-    wait_idle(qtbot, widget)
-    widget.annotator.accept()
-    labels = viewer.layers["CT phantom lesions"]
+    viewer = phantom_viewer
+    labels = accept_the_mass(viewer, widget, qtbot)
     labels.data[MASS_Z - 3, 20:30, 40:50] = 1  # painted by hand, away from the mass
     labels.data[MASS_Z + 2, 60:64, 10:14] = 1
     labels.selected_label = 5
@@ -218,12 +214,7 @@ def test_double_clicking_a_lesions_row_shows_it_on_the_slice_asked_for(
 def test_delete_lesion_removes_the_selected_rows_label_everywhere_and_undo_brings_it_back(
     phantom_viewer, widget, qtbot
 ):
-    viewer, image = phantom_viewer, phantom_viewer.layers["CT phantom"]
-    cy, cx = MASS.center[1], MASS.center[2]
-    canvas.drag(viewer, image, (MASS_Z, cy, cx), (MASS_Z, cy, cx + 10))
-    wait_idle(qtbot, widget)
-    widget.annotator.accept()
-    labels = viewer.layers["CT phantom lesions"]
+    labels = accept_the_mass(phantom_viewer, widget, qtbot)
     labels.data[MASS_Z + 2, 60:64, 10:14] = 1
     labels.data[MASS_Z, 5:8, 5:8] = 2
     widget.table.refresh_button.click()

@@ -8,7 +8,7 @@ import pytest
 from napari_everyclick.core.metrics import iou
 
 from . import canvas
-from .conftest import MASS, MASS_Z, PHANTOM, wait_idle
+from .conftest import MASS, MASS_Z, PHANTOM, accept_the_mass, wait_idle
 
 
 def test_propagate_through_the_lesion_with_flood(phantom_viewer, dock_with, qtbot):
@@ -87,11 +87,7 @@ def slow_widget_with_the_mass_accepted(viewer, dock_with, qtbot):
     from .fakes import DiskLike
 
     widget = dock_with(lambda name, **kw: DiskLike(delay_s=0.3))
-    image = viewer.layers["CT phantom"]
-    cy, cx = MASS.center[1], MASS.center[2]
-    canvas.drag(viewer, image, (MASS_Z, cy, cx), (MASS_Z, cy, cx + 10))
-    wait_idle(qtbot, widget)
-    widget.annotator.accept()
+    accept_the_mass(viewer, widget, qtbot)
     return widget
 
 
