@@ -105,6 +105,10 @@ def test_the_through_button_stops_a_running_propagation_and_keeps_what_it_wrote(
     button.click()
     assert button.text() == "Stop propagation [Shift+T]"
     qtbot.waitUntil(lambda: (labels.data == 1).any(axis=(1, 2)).sum() >= 2, timeout=10_000)
+    widget.table.table.selectRow(0)
+    widget.table.delete_button.click()  # the run writes label 1: refused
+    assert "stop it before deleting" in widget.controls.status_label.text()
+    assert (labels.data == 1).any()
     button.click()
     wait_idle(qtbot, widget)
     written = np.nonzero((labels.data == 1).any(axis=(1, 2)))[0]

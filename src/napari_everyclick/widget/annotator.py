@@ -316,9 +316,12 @@ class Annotator:
 
     def delete_label(self, label: int) -> None:
         """Set every pixel of `label` in the target labels to background, as one accept that
-        Undo accept reverts."""
+        Undo accept reverts. Refused while a propagation runs (it may be writing that label)."""
         target = self.target
         if target is None or label <= 0:
+            return
+        if self.propagating:
+            self._status("a propagation is running: stop it before deleting a lesion")
             return
         indices = np.nonzero(np.asarray(target.data) == label)
         if indices[0].size == 0:
