@@ -24,7 +24,8 @@ def test_npz_case_gives_an_image_and_a_labels_layer(val_case):
         level, width = (float(v) for v in raw["window"])
     assert (image_kind, labels_kind) == ("image", "labels")
     assert hu.dtype == np.int16  # as read, no float copy
-    assert image_meta["name"] == val_case.stem and labels_meta["name"] == f"{val_case.stem} lesions"
+    assert image_meta["name"] == val_case.stem
+    assert labels_meta["name"] == f"{val_case.stem} lesions (from file)"
     assert (
         image_meta["scale"] == pytest.approx(spacing)
         and labels_meta["scale"] == image_meta["scale"]

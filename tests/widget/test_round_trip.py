@@ -56,3 +56,26 @@ def test_nifti_read_accept_write_keeps_spacing_and_orientation(make_napari_viewe
     data_xyz = np.asanyarray(saved.dataobj)
     np.testing.assert_array_equal(data_xyz.T, labels.data)
     assert data_xyz[x, y, z] == 1
+
+
+def test_an_npz_cases_own_outlines_stay_apart_from_the_widgets_layer(
+    make_napari_viewer, qtbot, tmp_path
+):
+    """Before: the file's outlines were named "case lesions", so the widget's layer for the
+    same image became "case lesions [1]" beside them."""
+    phantom = make_phantom(shape=(6, 96, 96))
+    source = tmp_path / "case.npz"
+    np.savez(source, ct=phantom.hu, mask=phantom.labels, spacing=np.array([2.5, 0.8, 0.8]))
+    viewer = make_napari_viewer()
+    image, from_file = viewer.open(str(source), plugin="napari-everyclick")
+    assert from_file.name == "case lesions (from file)"
+    _, widget = viewer.window.add_plugin_dock_widget("napari-everyclick", "Every Click")
+    widget.controls.method_combo.setCurrentText("flood")
+    z, y, x = 3, 40, 30
+    viewer.dims.set_point(0, z * 2.5)
+    canvas.drag(viewer, image, (z, y, x), (z, y, x + 6))
+    wait_idle(qtbot, widget)
+    widget.annotator.accept()
+    ours = viewer.layers["case lesions"]
+    assert ours is not from_file and ours.data[z, y, x] == 1
+    np.testing.assert_array_equal(from_file.data, phantom.labels)

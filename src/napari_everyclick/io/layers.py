@@ -73,7 +73,13 @@ def volume_layers(volume: CTVolume, path: Path) -> list[LayerData]:
     }
     layers: list[LayerData] = [(volume.hu, image_meta, "image")]
     if volume.labels is not None:
-        labels_meta = {"name": f"{name} lesions", "scale": volume.spacing_mm, "metadata": geometry}
+        # not "{name} lesions": that is the name of the widget's own layer (widget/layers.py),
+        # which would then come out as "{name} lesions [1]" beside the file's outlines
+        labels_meta = {
+            "name": f"{name} lesions (from file)",
+            "scale": volume.spacing_mm,
+            "metadata": geometry,
+        }
         layers.append((volume.labels, labels_meta, "labels"))
     return layers
 
