@@ -9,7 +9,13 @@ import numpy as np
 import pytest
 from dicom_series import PIXEL_MM, STEP_MM
 
-from napari_everyclick.io.layers import get_reader, read_layers, write_labels
+from napari_everyclick.io.layers import (
+    get_reader,
+    labels_layer_name,
+    read_layers,
+    saved_labels_path,
+    write_labels,
+)
 from napari_everyclick.io.nifti import read_nifti
 
 
@@ -103,3 +109,40 @@ def test_hooks_import_neither_napari_nor_qt():
         [sys.executable, "-c", code], check=False, capture_output=True, text=True
     )
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_saved_labels_open_with_their_ct_as_the_widgets_layer_and_on_their_own(series):
+    """Before: reopening a CT did not bring back its autosaved labels, and opening the labels
+    file itself gave a grey image of ids."""
+    folder, _ = series
+    (image,) = read_layers(str(folder))
+    labels = np.zeros(image[0].shape, dtype=np.uint16)
+    labels[1:4, 30:60, 40:90] = 3
+    saved = saved_labels_path(folder)
+    assert saved == folder.parent / "series_everyclick_labels.nii.gz"
+    meta = {"scale": image[1]["scale"], "metadata": image[1]["metadata"]}
+    write_labels(str(saved), labels, meta)
+
+    (again, (data, labels_meta, kind)) = read_layers(str(folder))
+    assert again[1]["name"] == "series" and kind == "labels"
+    assert labels_meta["name"] == labels_layer_name("series") == "series lesions"
+    np.testing.assert_array_equal(data, labels)
+    assert labels_meta["metadata"]["labels_file"] == str(saved)
+    assert labels_meta["scale"] == pytest.approx(image[1]["scale"])
+
+    ((alone, alone_meta, alone_kind),) = read_layers(str(saved))
+    assert alone_kind == "labels" and alone_meta["name"] == "series_everyclick_labels"
+    np.testing.assert_array_equal(alone, labels)
+    copy = folder.parent / "renamed.nii.gz"  # ours by its header, whatever its name
+    copy.write_bytes(saved.read_bytes())
+    assert read_layers(str(copy))[0][2] == "labels"
+
+
+def test_saved_labels_that_do_not_fit_the_ct_are_left_closed_with_a_warning(series):
+    folder, _ = series
+    (image,) = read_layers(str(folder))
+    meta = {"scale": image[1]["scale"], "metadata": image[1]["metadata"]}
+    write_labels(str(saved_labels_path(folder)), np.ones((2, 8, 8), np.uint8), meta)
+    with pytest.warns(UserWarning, match="do not fit this CT"):
+        layers = read_layers(str(folder))
+    assert [kind for _, _, kind in layers] == ["image"]

@@ -11,10 +11,11 @@ import nibabel as nib
 import numpy as np
 from napari.layers import Labels
 from widget import canvas
-from widget.conftest import MASS, MASS_Z, wait_idle
+from widget.conftest import MASS, MASS_Z, accept_the_mass, wait_idle
 from widget.fakes import DiskLike
 
 from napari_everyclick.core.phantom import make_phantom
+from napari_everyclick.io.layers import write_labels
 from napari_everyclick.methods import make_segmenter
 from napari_everyclick.widget.dock import EveryClickWidget
 from napari_everyclick.widget.layers import PREVIEW_LAYER
@@ -75,6 +76,117 @@ def test_switching_images_keeps_the_labels_layer_and_the_autosave_keeps_every_ac
     np.testing.assert_array_equal(labels.data == 1, first == 1)
     on_disk = np.asanyarray(nib.load(autosaved).dataobj).T
     np.testing.assert_array_equal(on_disk, labels.data)  # both accepts are in the file
+
+
+def _nifti_case(tmp_path):
+    phantom = make_phantom(shape=(6, 96, 96))
+    source = tmp_path / "case.nii.gz"
+    nib.save(nib.Nifti1Image(phantom.hu.T, np.diag([0.8, 0.8, 2.5, 1.0])), source)
+    return source
+
+
+def _dock_and_accept_at(viewer, qtbot, y: float, x: float) -> EveryClickWidget:
+    """Dock the widget on the viewer's CT (disk method, autosave on), accept a 5-px drag at
+    (y, x) on slice 3 and wait for the autosave."""
+    image = viewer.layers["case"]
+    widget = EveryClickWidget(viewer)
+    viewer.window.add_dock_widget(widget)
+    widget.controls.method_combo.setCurrentText("disk")
+    widget.controls.autosave_check.setChecked(True)
+    viewer.dims.set_point(0, 3 * 2.5)
+    canvas.drag(viewer, image, (3, y, x), (3, y, x + 5))
+    wait_idle(qtbot, widget)
+    widget.annotator.accept()
+    saver = widget.annotator.autosaver
+    qtbot.waitUntil(lambda: not saver.busy and saver.last_saved is not None, timeout=20_000)
+    return widget
+
+
+def test_reopening_a_ct_brings_its_saved_lesions_back_and_the_autosave_keeps_them(
+    make_napari_viewer, qtbot, tmp_path
+):
+    """Before: a CT opened again came without its autosaved labels, and the first accept of
+    the new session overwrote the file with that session's lesions alone."""
+    source = _nifti_case(tmp_path)
+    autosaved = tmp_path / "case_everyclick_labels.nii.gz"
+    first = make_napari_viewer()
+    first.open(str(source), plugin="napari-everyclick")
+    _dock_and_accept_at(first, qtbot, 30, 30)
+    assert np.asanyarray(nib.load(autosaved).dataobj).max() == 1
+
+    again = make_napari_viewer()  # another day, another session
+    layers = again.open(str(source), plugin="napari-everyclick")
+    assert [layer.name for layer in layers] == ["case", "case lesions"]
+    widget = _dock_and_accept_at(again, qtbot, 60, 60)
+    assert widget.annotator.target is layers[1]
+    on_disk = np.asanyarray(nib.load(autosaved).dataobj).T
+    assert sorted(np.unique(on_disk)) == [0, 1, 2]  # yesterday's lesion and today's
+    np.testing.assert_array_equal(on_disk, layers[1].data)
+    assert not list(tmp_path.glob("case_everyclick_labels.*.nii.gz"))  # nothing to keep aside
+
+
+def test_an_autosave_keeps_a_file_it_did_not_come_from_before_writing_over_it(
+    make_napari_viewer, qtbot, tmp_path, notifications
+):
+    source = _nifti_case(tmp_path)
+    autosaved = tmp_path / "case_everyclick_labels.nii.gz"
+    viewer = make_napari_viewer()
+    viewer.open(str(source), plugin="napari-everyclick")
+    earlier = np.zeros(viewer.layers["case"].data.shape, np.uint8)
+    earlier[1, 5:9, 5:9] = 7
+    meta = {"scale": tuple(viewer.layers["case"].scale), "metadata": {}}
+    write_labels(str(autosaved), earlier, meta)  # written after the CT was opened
+
+    _dock_and_accept_at(viewer, qtbot, 30, 30)
+    (kept,) = tmp_path.glob("case_everyclick_labels.*.nii.gz")
+    np.testing.assert_array_equal(np.asanyarray(nib.load(kept).dataobj).T, earlier)
+    assert np.asanyarray(nib.load(autosaved).dataobj).max() == 1
+    assert any(kept.name in message for message in notifications.messages("info"))
+
+
+def test_docking_the_widget_again_writes_to_the_same_labels_layer(phantom_viewer, dock_with, qtbot):
+    """Before: a second dock made "CT phantom lesions [1]", whose autosave would then replace
+    the first layer's file with its own lesions."""
+    widget = dock_with(lambda name, **kw: DiskLike())
+    labels = accept_the_mass(phantom_viewer, widget, qtbot)
+    phantom_viewer.window.remove_dock_widget(widget)
+    widget = dock_with(lambda name, **kw: DiskLike())
+    assert widget.annotator.target is labels
+    image = phantom_viewer.layers["CT phantom"]
+    canvas.drag(phantom_viewer, image, (MASS_Z, 20, 20), (MASS_Z, 20, 26))
+    wait_idle(qtbot, widget)
+    widget.annotator.accept()
+    assert sorted(np.unique(labels.data)) == [0, 1, 2]
+    names = [lay.name for lay in phantom_viewer.layers if isinstance(lay, Labels)]
+    assert "CT phantom lesions [1]" not in names
+
+
+def test_autosaves_of_two_images_made_during_one_write_are_both_written(
+    make_napari_viewer, qtbot, tmp_path, monkeypatch
+):
+    """Before: one waiting save for any file, so a save for image A queued behind B's replaced
+    B's, and B's labels reached no file until its next accept."""
+    from napari_everyclick.widget import autosave
+
+    gate = threading.Event()
+    real_write = autosave.write_labels
+
+    def slow_write(path, data, meta):
+        gate.wait(10)
+        return real_write(path, data, meta)
+
+    monkeypatch.setattr(autosave, "write_labels", slow_write)
+    viewer = make_napari_viewer()
+    a = viewer.add_labels(np.ones((2, 4, 4), np.uint8), name="a")
+    b = viewer.add_labels(np.full((2, 4, 4), 2, np.uint8), name="b")
+    saver = autosave.Autosaver()
+    saver.save(a, tmp_path / "a.nii.gz")  # runs, held at the gate
+    saver.save(b, tmp_path / "b.nii.gz")  # waits
+    saver.save(a, tmp_path / "a.nii.gz")  # waits too, newer than the running one
+    gate.set()
+    qtbot.waitUntil(lambda: not saver.busy, timeout=20_000)
+    assert np.asanyarray(nib.load(tmp_path / "b.nii.gz").dataobj).max() == 2
+    assert np.asanyarray(nib.load(tmp_path / "a.nii.gz").dataobj).max() == 1
 
 
 # --- random action sequences through the real widget ------------------------------------------

@@ -3,18 +3,25 @@
 Layers carry their voxel size as `scale` (z, y, x) in mm, and the source's (z, y, x) index ->
 RAS+ mm affine in `metadata["affine"]`, so labels drawn on the image are written back in the
 source's orientation.
+
+Saved outlines come back: the widget autosaves a CT's labels as `<name>_everyclick_labels.nii.gz`
+beside it (`saved_labels_path`); opening the CT again opens that file too, as the Labels layer
+the widget writes to (`<name> lesions`), and opening a labels file on its own (ours are marked
+with NIfTI's label intent) gives a Labels layer, not a grey image.
 """
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from ..core.errors import ReadError
 from .formats import FORMAT_SUFFIXES, detect_format, holds_dicom, holds_npz_case
-from .nifti import write_labels_nifti
+from .nifti import is_label_nifti, read_nifti, write_labels_nifti
 from .reader import read_ct
 from .volume import CTVolume
 
@@ -41,13 +48,77 @@ def get_reader(path: PathLike) -> Callable[[PathLike], list[LayerData]] | None:
     return read_layers
 
 
+SAVED_LABELS_SUFFIX = "_everyclick_labels.nii.gz"
+"""The suffix of the file the widget autosaves a CT's labels to, beside the CT."""
+
+
+def saved_labels_path(source: Path) -> Path:
+    """`<source name>_everyclick_labels.nii.gz` beside a CT file or DICOM folder."""
+    return source.parent / f"{_layer_name(source)}{SAVED_LABELS_SUFFIX}"
+
+
+def labels_layer_name(image_name: str) -> str:
+    """The name of the Labels layer the widget writes an image's lesions to."""
+    return f"{image_name} lesions"
+
+
 def read_layers(path: PathLike) -> list[LayerData]:
     """The CT at `path` as napari LayerData: an Image layer of HU, plus a Labels layer of the
-    lesion ids when the source has them (.npz cases)."""
+    lesion ids when the source has them (.npz cases), plus the labels saved beside it (see the
+    module's doc). A labels file of ours opened on its own is one Labels layer."""
     source = _single_path(path)
     if source is None:
         raise ValueError(f"expected one path, got {path!r}")
-    return volume_layers(read_ct(source), source)
+    if detect_format(source) == "nifti" and (
+        source.name.endswith(SAVED_LABELS_SUFFIX) or is_label_nifti(source)
+    ):
+        return [labels_file_layer(source)]
+    layers = volume_layers(read_ct(source), source)
+    saved = saved_labels_path(source)
+    if saved.is_file():
+        layers += _saved_labels_layers(saved, layers[0])
+    return layers
+
+
+def labels_file_layer(path: Path, name: str | None = None) -> LayerData:
+    """A labels NIfTI as a Labels layer (integer ids, (z, y, x), scale in mm); its metadata
+    records the file it came from (`labels_file`) beside the geometry."""
+    volume = read_nifti(path)
+    if volume.hu.dtype.kind not in "iu":
+        raise ReadError(f"{path} holds {volume.hu.dtype} voxels; expected integer lesion ids")
+    meta = {
+        "name": name or _layer_name(path),
+        "scale": volume.spacing_mm,
+        "metadata": {
+            "spacing_mm": volume.spacing_mm,
+            "affine": volume.affine,
+            "labels_file": str(path),
+        },
+    }
+    return (volume.hu, meta, "labels")
+
+
+def _saved_labels_layers(path: Path, image: LayerData) -> list[LayerData]:
+    """The saved labels beside a CT as the widget's Labels layer for it, when they fit the CT's
+    voxel grid; otherwise a warning and nothing (the file is left as it is)."""
+    hu, image_meta, _ = image
+    try:
+        data, meta, kind = labels_file_layer(path, labels_layer_name(image_meta["name"]))
+    except ReadError as exc:
+        warnings.warn(f"the saved lesions beside the CT were not opened: {exc}", stacklevel=3)
+        return []
+    fits = data.shape == hu.shape and np.allclose(
+        meta["metadata"]["affine"], image_meta["metadata"]["affine"], atol=1e-3
+    )
+    if not fits:
+        warnings.warn(
+            f"the saved lesions {path} do not fit this CT's voxel grid (shape {data.shape} "
+            f"against {hu.shape}); they were not opened",
+            stacklevel=3,
+        )
+        return []
+    meta["metadata"] = {**image_meta["metadata"], **meta["metadata"]}
+    return [(data, {**meta, "opacity": 0.5}, kind)]
 
 
 def volume_layers(volume: CTVolume, path: Path) -> list[LayerData]:
@@ -73,10 +144,10 @@ def volume_layers(volume: CTVolume, path: Path) -> list[LayerData]:
     }
     layers: list[LayerData] = [(volume.hu, image_meta, "image")]
     if volume.labels is not None:
-        # not "{name} lesions": that is the name of the widget's own layer (widget/layers.py),
-        # which would then come out as "{name} lesions [1]" beside the file's outlines
+        # not the widget's own layer's name, which would then come out as "... [1]" beside
+        # the file's outlines
         labels_meta = {
-            "name": f"{name} lesions (from file)",
+            "name": f"{labels_layer_name(name)} (from file)",
             "scale": volume.spacing_mm,
             "metadata": geometry,
         }

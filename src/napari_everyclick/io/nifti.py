@@ -24,6 +24,7 @@ from .formats import NIFTI_SUFFIXES
 from .volume import CTVolume, stack_hu
 
 SCANNER_XFORM_CODE = 1  # NIfTI "scanner anatomical" coordinates
+LABEL_INTENT = "label"  # NIFTI_INTENT_LABEL (1002): voxel values are label ids
 NIBABEL_ERRORS = (
     nib.filebasedimages.ImageFileError,
     OSError,
@@ -32,6 +33,15 @@ NIBABEL_ERRORS = (
     zlib.error,
     gzip.BadGzipFile,
 )
+
+
+def is_label_nifti(path: str | Path) -> bool:
+    """Whether the NIfTI header at `path` says its voxels are labels (intent NIFTI_INTENT_LABEL,
+    as `write_labels_nifti` writes); False for anything unreadable (the CT reader will say why)."""
+    try:
+        return nib.load(path).header.get_intent()[0] == LABEL_INTENT
+    except NIBABEL_ERRORS:
+        return False
 
 
 def reverse_axes(affine: np.ndarray) -> np.ndarray:
@@ -131,6 +141,7 @@ def write_labels_nifti(
     suffix = next(s for s in NIFTI_SUFFIXES if path.name.endswith(s))
     xyz_affine = reverse_axes(affine)
     img = nib.Nifti1Image(labels.T, xyz_affine)
+    img.header.set_intent(LABEL_INTENT)
     img.header.set_sform(xyz_affine, code=SCANNER_XFORM_CODE)
     img.header.set_qform(xyz_affine, code=SCANNER_XFORM_CODE)
     temporary = path.with_name(f".{path.name}.{uuid.uuid4().hex[:8]}.tmp{suffix}")

@@ -31,6 +31,7 @@ from ..core.measurements import LesionMeasurement
 from ..core.propagation import PropagationStep
 from ..core.segmenter import Prediction
 from ..core.windowing import DEFAULT_WINDOW, Window
+from ..io.layers import labels_layer_name
 from .autosave import Autosaver, autosave_path
 from .background import SerialRunner
 from .gestures import DiskGesture, displayed_plane
@@ -41,6 +42,7 @@ from .layers import (
     draw_preview,
     ensure_clicks_layer,
     ensure_preview_layer,
+    find_layer,
 )
 from .measuring import LabelMeasurements
 from .object_state import ObjectEditor, PredictionJob, run_job
@@ -189,8 +191,11 @@ class Annotator:
     def _target_for(self, image: Image) -> Labels | None:
         """The labels layer for `image`'s objects: the one last used with it (switching to
         another image and back must not start a second layer, whose autosave would replace the
-        first one's file), else the current one if it fits, else None (a new one at accept)."""
-        for labels in (self._image_targets.get(image), self.target):
+        first one's file), else the current one if it fits, else the layer of the name ours
+        get (`<image> lesions`: made by an earlier dock, or the saved labels the reader opened
+        with the CT), else None (a new one at accept)."""
+        named = find_layer(self.viewer, labels_layer_name(image.name), Labels)
+        for labels in (self._image_targets.get(image), self.target, named):
             if (
                 labels is not None
                 and labels in self.viewer.layers

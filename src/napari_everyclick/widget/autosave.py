@@ -5,21 +5,24 @@ File > Save Selected Layers), which writes a temporary file and moves it into pl
 os.replace, so a crash mid-write never leaves a truncated file. The labels are snapshotted on the
 GUI thread (one copy per accept, not per click) and compressed in a thread worker; changes made
 while a save runs are saved right after it, newest state last.
+
+A file already there that the layer did not come from (an earlier session's labels, when the CT
+was opened some other way) is never overwritten: before the first save it is kept as
+`<name>_everyclick_labels.<date-time>.nii.gz`, and the user is told.
 """
 
 from __future__ import annotations
 
+import shutil
+import time
 from pathlib import Path
 
 import numpy as np
 from napari.layers import Image, Labels
-from napari.utils.notifications import show_warning
+from napari.utils.notifications import show_info, show_warning
 
-from ..io.layers import write_labels
+from ..io.layers import SAVED_LABELS_SUFFIX, saved_labels_path, write_labels
 from .background import Failure, catching, create_worker
-
-SOURCE_SUFFIXES = (".nii.gz", ".nii", ".npz", ".dcm")
-AUTOSAVE_SUFFIX = "_everyclick_labels.nii.gz"
 
 
 def source_path(image: Image) -> Path | None:
@@ -31,14 +34,22 @@ def source_path(image: Image) -> Path | None:
 def autosave_path(image: Image) -> Path | None:
     """`<source name>_everyclick_labels.nii.gz` beside the source file (or DICOM folder)."""
     source = source_path(image)
-    if source is None:
-        return None
-    name = source.name
-    for suffix in SOURCE_SUFFIXES:
-        if name.lower().endswith(suffix):
-            name = name[: -len(suffix)]
-            break
-    return source.parent / f"{name}{AUTOSAVE_SUFFIX}"
+    return None if source is None else saved_labels_path(source)
+
+
+def backup_path(path: Path, when: float) -> Path:
+    """`<name>_everyclick_labels.<YYYYmmdd-HHMMSS>.nii.gz` beside `path`, for time `when`."""
+    stamp = time.strftime("%Y%m%d-%H%M%S", time.localtime(when))
+    return path.with_name(
+        path.name.replace(SAVED_LABELS_SUFFIX, f"_everyclick_labels.{stamp}.nii.gz")
+    )
+
+
+def _keep_then_write(path: str, data: np.ndarray, meta: dict, keep_as: Path | None) -> list[str]:
+    """Copy the file at `path` to `keep_as` first (when given), then write the labels."""
+    if keep_as is not None:
+        shutil.copy2(path, keep_as)
+    return write_labels(path, data, meta)
 
 
 class Autosaver:
@@ -46,30 +57,51 @@ class Autosaver:
 
     def __init__(self) -> None:
         self._worker = None
-        self._queued: tuple[Path, np.ndarray, dict] | None = None
+        # path -> (labels, writer meta, where to keep the file found there first), oldest first
+        self._queued: dict[Path, tuple[np.ndarray, dict, Path | None]] = {}
+        self._checked: set[Path] = set()  # files this autosaver may overwrite
         self.last_saved: Path | None = None
+        self.kept: Path | None = None  # the last earlier file kept aside
 
     @property
     def busy(self) -> bool:
         return self._worker is not None
 
     def save(self, labels: Labels, path: Path) -> None:
-        """Snapshot `labels` now and write it to `path` (after any write in progress)."""
+        """Snapshot `labels` now and write it to `path` (after any write in progress; a newer
+        snapshot for the same path replaces one still waiting, other paths keep theirs)."""
         meta = {
             "scale": tuple(labels.scale),
             "translate": tuple(labels.translate),
             "metadata": dict(labels.metadata),
         }
-        self._queued = (path, np.array(labels.data, copy=True), meta)
+        keep_as = None
+        if path not in self._checked:
+            self._checked.add(path)
+            came_from = labels.metadata.get("labels_file")
+            if path.exists() and (came_from is None or Path(came_from) != path):
+                keep_as = backup_path(path, time.time())
+                show_info(
+                    f"EveryClick autosave: {path.name} held other labels; kept them as "
+                    f"{keep_as.name}"
+                )
+        queued = self._queued.pop(path, None)
+        if queued is not None and queued[2] is not None:
+            keep_as = queued[2]  # that save's copy has not been made yet
+        self._queued[path] = (np.array(labels.data, copy=True), meta, keep_as)
         if self._worker is None:
             self._start_next()
 
     def _start_next(self) -> None:
-        if self._queued is None:
+        if not self._queued:
             return
-        path, data, meta = self._queued
-        self._queued = None
-        worker = create_worker(catching(write_labels), str(path), data, meta, _start_thread=False)
+        path = next(iter(self._queued))
+        data, meta, keep_as = self._queued.pop(path)
+        if keep_as is not None:
+            self.kept = keep_as
+        worker = create_worker(
+            catching(_keep_then_write), str(path), data, meta, keep_as, _start_thread=False
+        )
         worker.returned.connect(self._saved)
         worker.finished.connect(self._finished)
         self._worker = worker

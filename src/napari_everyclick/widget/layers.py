@@ -23,6 +23,7 @@ from napari.utils.colormaps import DirectLabelColormap
 
 from ..core.clicks import Click
 from ..core.measurements import LesionMeasurement
+from ..io.layers import labels_layer_name
 from .plane import Plane
 
 CLICKS_LAYER = "everyclick: clicks"
@@ -213,7 +214,7 @@ def create_target_labels(viewer, image: Image) -> Labels:
     with keep_selection(viewer):
         labels = viewer.add_labels(
             data,
-            name=f"{image.name} lesions",
+            name=labels_layer_name(image.name),
             scale=image.scale,
             translate=image.translate,
             metadata=dict(image.metadata),
