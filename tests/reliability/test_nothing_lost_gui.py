@@ -203,6 +203,8 @@ WEIGHTS = {  # how often each action comes, relative
     "slice": 1.0,
     "method": 1.0,
     "image": 0.5,
+    "show": 0.5,  # double-click a row of the measurement table
+    "delete": 0.5,  # Delete lesion on a row
 }
 
 
@@ -224,6 +226,8 @@ def random_actions(rng: np.random.Generator, n: int) -> list[tuple]:
             actions.append((kind, int(rng.integers(-2, 3))))
         elif kind == "method":
             actions.append((kind, str(rng.choice(["disk", "flood", "snake"]))))
+        elif kind in ("show", "delete"):
+            actions.append((kind, int(rng.integers(0, 8)), int(rng.integers(0, 10))))
         else:
             actions.append((str(kind),))
     return actions
@@ -247,13 +251,25 @@ def user_labels(viewer) -> list:
 
 class Oracle:
     """What each action may do to the labels layers, checked from the outside: accept adds one
-    new label on background pixels, undo accept removes the newest accepted label, anything else
-    changes no labelled pixel."""
+    new label on background pixels, delete removes every pixel of one label, undo accept takes
+    back the newest of these, anything else changes no labelled pixel."""
 
     def __init__(self) -> None:
-        self.stack: list[tuple[object, int]] = []  # (layer, label) of live accepts
+        # (layer, label, None) for an accept, (layer, label, its pixels) for a delete
+        self.stack: list[tuple[object, int, np.ndarray | None]] = []
 
-    def check(self, kind: str, before: dict, viewer) -> None:
+    @property
+    def live(self) -> list[tuple[object, int]]:
+        """(layer, label) of the accepts not deleted since (an id may be used again)."""
+        live: list[tuple[object, int]] = []
+        for layer, label, erased in self.stack:
+            if erased is None:
+                live.append((layer, label))
+            else:
+                live.remove((layer, label))
+        return live
+
+    def check(self, kind: str, before: dict, viewer, deleted: int | None = None) -> None:
         after = {lay: lay.data for lay in user_labels(viewer)}
         assert set(before) <= set(after), "a labels layer disappeared"
         changed = {}
@@ -267,13 +283,22 @@ class Oracle:
             (label,) = np.unique(new[diff])
             assert (old[diff] == 0).all(), "an accept wrote over labelled pixels"
             assert label not in old, "an accept reused a label in use"
-            self.stack.append((layer, int(label)))
+            self.stack.append((layer, int(label), None))
+        elif kind == "delete" and deleted is not None:
+            ((layer, (old, new, diff)),) = changed.items()
+            np.testing.assert_array_equal(diff, old == deleted)
+            assert not (new == deleted).any()
+            self.stack.append((layer, deleted, diff))
         elif kind == "undo_accept" and self.stack:
-            layer, label = self.stack.pop()
+            layer, label, erased = self.stack.pop()
             assert set(changed) <= {layer}
             old, new, diff = changed[layer]
-            np.testing.assert_array_equal(diff, old == label)
-            assert (new[diff] == 0).all()
+            if erased is None:  # an accept taken back
+                np.testing.assert_array_equal(diff, old == label)
+                assert (new[diff] == 0).all()
+            else:  # a delete taken back: the label's pixels, all of them, back where they were
+                np.testing.assert_array_equal(diff, erased)
+                assert (new[diff] == label).all()
         else:
             assert not changed, f"{kind} changed accepted labels"
 
@@ -281,6 +306,7 @@ class Oracle:
 def play(viewer, widget, qtbot, other, action, oracle: Oracle) -> None:
     image = viewer.layers["CT phantom"]
     kind = action[0]
+    deleted = None
     before = {lay: lay.data.copy() for lay in user_labels(viewer)}
     z = int(round(viewer.dims.point[0] / 3.0))
     button = canvas.RIGHT if len(action) > 3 and action[-1] is True else canvas.LEFT
@@ -304,13 +330,21 @@ def play(viewer, widget, qtbot, other, action, oracle: Oracle) -> None:
         widget.controls.image_combo.setCurrentText(other.name)
         canvas.drag(viewer, other, (1, 8, 8), (1, 8, 12))
         widget.controls.image_combo.setCurrentText(image.name)
+    elif kind in ("show", "delete") and widget.table.rows:
+        row = action[1] % len(widget.table.rows)
+        if kind == "show":
+            widget.table.table.cellDoubleClicked.emit(row, action[2])
+        else:
+            widget.table.table.selectRow(row)
+            deleted = widget.table.rows[row].label
+            widget.table.delete_button.click()
     wait_idle(qtbot, widget)
-    oracle.check(kind, before, viewer)
+    oracle.check(kind, before, viewer, deleted)
 
 
 def test_random_action_sequences_never_alter_accepted_labels(phantom_viewer, qtbot, notifications):
-    """Clicks, drags, bursts, accept, undo, reset, undo accept, slice, method (one crashing)
-    and image switches in random order, then closing the widget; a fresh widget per sequence.
+    """Clicks, drags, bursts, accept, undo, reset, undo accept, slice, method (one crashing),
+    image switches, going to a lesion from the table and deleting one, in random order, then closing the widget; a fresh widget per sequence.
     HYPOTHESIS_PROFILE=long plays 40 sequences of 40 actions instead of 2 of 24."""
     viewer = phantom_viewer
     other = viewer.add_image(np.full((3, 24, 24), -100, np.int16), name="other")
@@ -335,8 +369,8 @@ def test_random_action_sequences_never_alter_accepted_labels(phantom_viewer, qtb
         before = {lay: lay.data.copy() for lay in user_labels(viewer)}
         viewer.window.remove_dock_widget(widget)
         oracle.check("close", before, viewer)
-        assert all((layer.data == label).any() for layer, label in oracle.stack)
-        accepted += len(oracle.stack)
+        assert all((layer.data == label).any() for layer, label in oracle.live)
+        accepted += len(oracle.live)
     print(f"random sequences: {sequences} x {length} actions, {accepted} accepts kept")
     assert accepted > 0
     shown = notifications.messages("error")
