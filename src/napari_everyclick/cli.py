@@ -1,4 +1,5 @@
-"""`everyclick`: demo, evaluate, evaluate-propagation, plot, benchmark, train, interpolate, publish, models.
+"""`everyclick`: demo, evaluate, evaluate-propagation, plot, benchmark, train, interpolate, publish,
+models, measure.
 
 Argument parsing lives here; each command's work lives in the module that owns it, imported only
 when that command runs (so `everyclick models` never imports torch or Qt).
@@ -119,6 +120,22 @@ def _models(args: argparse.Namespace) -> int:
     return 0
 
 
+def _measure(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from .core.measurements import MeasurementTable, format_table, write_csv
+    from .io.layers import labels_file_layer
+
+    data, meta, _ = labels_file_layer(Path(args.labels))
+    table = MeasurementTable(meta["scale"])
+    table.update(data)
+    lesions = table.lesions()
+    print(format_table(lesions) if lesions else f"{args.labels}: no lesion (every voxel is 0)")
+    if args.out:
+        print(f"wrote {write_csv(lesions, args.out)}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="everyclick", description="Interactive CT lesion segmentation (napari-everyclick)."
@@ -216,6 +233,13 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("models", help="list the methods open_session accepts")
     p.set_defaults(func=_models)
+
+    p = sub.add_parser(
+        "measure", help="RECIST axes, volume and slices of each lesion in a labels .nii.gz"
+    )
+    p.add_argument("labels", help="a labels NIfTI, e.g. the widget's <CT>_everyclick_labels.nii.gz")
+    p.add_argument("--out", default=None, help="also write the table as CSV here")
+    p.set_defaults(func=_measure)
     return parser
 
 

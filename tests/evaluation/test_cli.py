@@ -1,10 +1,15 @@
-"""`everyclick evaluate` and `everyclick plot` end to end on a synthetic case."""
+"""`everyclick evaluate`, `plot` and `measure` end to end on synthetic data."""
 
 from __future__ import annotations
 
+import csv
 import json
 
+import nibabel as nib
+import numpy as np
+
 from napari_everyclick.cli import main
+from napari_everyclick.io.nifti import write_labels_nifti
 
 from .conftest import disk_mask, write_case
 
@@ -161,3 +166,22 @@ def test_network_only_takes_a_cards_network_without_its_hand_over(case_path, tmp
         == 2
     )
     assert "disk is a classical method" in capsys.readouterr().err
+
+
+def test_measure_prints_and_writes_each_lesions_figures(tmp_path, capsys):
+    labels = np.zeros((5, 60, 60), np.uint8)
+    labels[1:4, 10:30, 10:40] = 1
+    labels[2, 45:50, 45:50] = 3
+    path = write_labels_nifti(labels, tmp_path / "l.nii.gz", np.diag([2.5, 0.8, 0.7, 1.0]))
+    assert main(["measure", str(path), "--out", str(tmp_path / "m.csv")]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0].split()[:3] == ["label", "long", "mm"]
+    assert lines[1].split()[0] == "1" and lines[1].split()[-1] == "1-3"
+    with (tmp_path / "m.csv").open() as fh:
+        rows = list(csv.DictReader(fh))
+    assert [r["label"] for r in rows] == ["1", "3"]
+    assert float(rows[0]["volume_ml"]) == 3 * 20 * 30 * 2.5 * 0.8 * 0.7 / 1000
+    ct = np.full((2, 8, 8), -1000, np.int16)
+    nib.save(nib.Nifti1Image(ct.T, np.eye(4)), tmp_path / "ct.nii.gz")
+    assert main(["measure", str(tmp_path / "ct.nii.gz")]) == 2
+    assert "negative values" in capsys.readouterr().err

@@ -305,6 +305,25 @@ CSV_COLUMNS = (
 )
 
 
+def format_table(lesions: Sequence[LesionMeasurement]) -> str:
+    """The lesions as an aligned text table: label, RECIST axes (mm), volume (mL), slices."""
+    header = ("label", "long mm", "short mm", "volume mL", "RECIST slice", "slices", "first-last")
+    rows = [
+        (
+            str(m.label),
+            f"{m.long_axis.length_mm:.1f}",
+            f"{m.short_axis.length_mm:.1f}",
+            "-" if m.volume_ml is None else f"{m.volume_ml:.2f}",
+            str(m.recist_slice),
+            str(m.slices),
+            f"{m.first_slice}-{m.last_slice}",
+        )
+        for m in lesions
+    ]
+    widths = [max(len(r[i]) for r in (header, *rows)) for i in range(len(header))]
+    return "\n".join("  ".join(c.rjust(w) for c, w in zip(r, widths)) for r in (header, *rows))
+
+
 def write_csv(lesions: Sequence[LesionMeasurement], path: str | Path) -> Path:
     """Write one row per lesion (CSV_COLUMNS); areas per slice as `z:area` pairs joined by `;`."""
     path = Path(path)

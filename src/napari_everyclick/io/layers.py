@@ -86,6 +86,11 @@ def labels_file_layer(path: Path, name: str | None = None) -> LayerData:
     volume = read_nifti(path)
     if volume.hu.dtype.kind not in "iu":
         raise ReadError(f"{path} holds {volume.hu.dtype} voxels; expected integer lesion ids")
+    if volume.hu.size and int(volume.hu.min()) < 0:
+        raise ReadError(
+            f"{path} holds negative values (down to {int(volume.hu.min())}: a CT in HU?); "
+            "expected lesion ids, 0 for background"
+        )
     meta = {
         "name": name or _layer_name(path),
         "scale": volume.spacing_mm,
