@@ -61,7 +61,6 @@ class Autosaver:
         self._queued: dict[Path, tuple[np.ndarray, dict, Path | None]] = {}
         self._checked: set[Path] = set()  # files this autosaver may overwrite
         self.last_saved: Path | None = None
-        self.kept: Path | None = None  # the last earlier file kept aside
 
     @property
     def busy(self) -> bool:
@@ -97,8 +96,6 @@ class Autosaver:
             return
         path = next(iter(self._queued))
         data, meta, keep_as = self._queued.pop(path)
-        if keep_as is not None:
-            self.kept = keep_as
         worker = create_worker(
             catching(_keep_then_write), str(path), data, meta, keep_as, _start_thread=False
         )
