@@ -5,6 +5,7 @@ from __future__ import annotations
 import subprocess
 import sys
 
+import nibabel as nib
 import numpy as np
 import pytest
 from dicom_series import PIXEL_MM, STEP_MM
@@ -146,3 +147,21 @@ def test_saved_labels_that_do_not_fit_the_ct_are_left_closed_with_a_warning(seri
     with pytest.warns(UserWarning, match="do not fit this CT"):
         layers = read_layers(str(folder))
     assert [kind for _, _, kind in layers] == ["image"]
+
+
+@pytest.mark.parametrize(
+    ("voxels", "kind"),
+    [
+        (np.array([0, 1, 2], np.uint8), "labels"),  # another tool's mask, no label intent
+        (np.array([0, 1], np.int16), "labels"),
+        (np.array([-1000, 40, 700], np.int16), "image"),  # a CT in HU
+        (np.array([0, 1], np.float32), "image"),  # a float mask stays grey: ids are integers
+    ],
+)
+def test_a_nifti_of_small_non_negative_integers_opens_as_labels(tmp_path, voxels, kind):
+    data = np.resize(voxels, (4, 6, 6)).astype(voxels.dtype)
+    nib.save(nib.Nifti1Image(data.T, np.diag([0.7, 0.7, 2.0, 1.0])), tmp_path / "m.nii.gz")
+    ((read, meta, got),) = read_layers(str(tmp_path / "m.nii.gz"))
+    assert got == kind
+    np.testing.assert_array_equal(read, data)
+    assert meta["scale"] == pytest.approx((2.0, 0.7, 0.7))

@@ -7,7 +7,8 @@ source's orientation.
 Saved outlines come back: the widget autosaves a CT's labels as `<name>_everyclick_labels.nii.gz`
 beside it (`saved_labels_path`); opening the CT again opens that file too, as the Labels layer
 the widget writes to (`<name> lesions`), and opening a labels file on its own (ours are marked
-with NIfTI's label intent) gives a Labels layer, not a grey image.
+with NIfTI's label intent), or any NIfTI of integers within 0..255 (another tool's masks),
+gives a Labels layer, not a grey image.
 """
 
 from __future__ import annotations
@@ -69,21 +70,38 @@ def read_layers(path: PathLike) -> list[LayerData]:
     source = _single_path(path)
     if source is None:
         raise ValueError(f"expected one path, got {path!r}")
+    volume = read_ct(source)
     if detect_format(source) == "nifti" and (
-        source.name.endswith(SAVED_LABELS_SUFFIX) or is_label_nifti(source)
+        source.name.endswith(SAVED_LABELS_SUFFIX)
+        or is_label_nifti(source)
+        or looks_like_labels(volume.hu)
     ):
-        return [labels_file_layer(source)]
-    layers = volume_layers(read_ct(source), source)
+        return [_labels_layer(volume, source)]
+    layers = volume_layers(volume, source)
     saved = saved_labels_path(source)
     if saved.is_file():
         layers += _saved_labels_layers(saved, layers[0])
     return layers
 
 
+def looks_like_labels(voxels: np.ndarray) -> bool:
+    """Integer values all within 0..255: a mask or label map (say, another tool's segmentation),
+    not a CT, whose HU run from about -1000 (air) to several hundred (bone)."""
+    return (
+        voxels.dtype.kind in "iu"
+        and voxels.size > 0
+        and int(voxels.min()) >= 0
+        and int(voxels.max()) <= 255
+    )
+
+
 def labels_file_layer(path: Path, name: str | None = None) -> LayerData:
     """A labels NIfTI as a Labels layer (integer ids, (z, y, x), scale in mm); its metadata
     records the file it came from (`labels_file`) beside the geometry."""
-    volume = read_nifti(path)
+    return _labels_layer(read_nifti(path), path, name)
+
+
+def _labels_layer(volume: CTVolume, path: Path, name: str | None = None) -> LayerData:
     if volume.hu.dtype.kind not in "iu":
         raise ReadError(f"{path} holds {volume.hu.dtype} voxels; expected integer lesion ids")
     if volume.hu.size and int(volume.hu.min()) < 0:
