@@ -21,7 +21,7 @@ from napari_everyclick.evaluation.report import (
 from napari_everyclick.evaluation.runner import evaluate_segmenter
 from napari_everyclick.evaluation.samples import iter_samples
 
-from .conftest import FakeSegmenter, empty
+from .conftest import FakeSegmenter, empty, perfect_from
 
 CONTEXT = {
     "method": "disk",
@@ -68,8 +68,45 @@ def test_report_json_keys_and_types(report, tmp_path):
     ):
         assert key in data
     row = data["samples"][0]
-    assert set(row) == {"case", "z", "lesion", "area_px", "ious", "latency_ms", "first_radius_px"}
+    assert set(row) == {
+        "case",
+        "z",
+        "lesion",
+        "area_px",
+        "ious",
+        "latency_ms",
+        "first_radius_px",
+        "truth_axes_mm",
+        "axes_mm",
+    }
     assert len(row["ious"]) == 5
+    assert set(row["axes_mm"]) == set(data["recist"]) == {"1", "3", "5"}
+    assert set(data["recist"]["1"]) == {"long_mm", "short_mm", "long_within"}
+
+
+def test_recist_errors_are_measured_against_the_truths_axes(case_path):
+    samples = list(iter_samples([case_path]))
+    exact = evaluate_segmenter(FakeSegmenter(perfect_from(3)), samples, 4, progress=False)
+    row = exact.rows[1]  # lesion 1 on z1: a disk of radius 6 px, 1 mm pixels
+    assert row.truth_axes_mm == pytest.approx([13.0, 13.0], abs=0.5)
+    assert row.axes_mm["1"] == [0.0, 0.0]  # empty until click 3
+    assert row.axes_mm["3"] == row.truth_axes_mm and set(row.axes_mm) == {"1", "3"}
+    first, third = exact.summary.recist["1"], exact.summary.recist["3"]
+    assert first["long_within"] == 0.0 and first["long_mm"] > 5
+    assert third == {"long_mm": 0.0, "short_mm": 0.0, "long_within": 1.0}
+    table = format_table(Report.from_result(exact, **CONTEXT))
+    assert "@3 0.0 / 0.0 mm, 100%" in table.splitlines()[-1]
+
+
+def test_a_report_written_before_the_recist_figures_still_loads(report, tmp_path):
+    data = report.to_dict()
+    del data["recist"]
+    for row in data["samples"]:
+        del row["truth_axes_mm"], row["axes_mm"]
+    (tmp_path / "old.json").write_text(json.dumps(data))
+    old = load_report(tmp_path / "old.json")
+    assert old.recist == {} and old.samples[0].axes_mm == {}
+    assert "RECIST" not in format_table(old)
 
 
 def test_report_round_trips(report, tmp_path):

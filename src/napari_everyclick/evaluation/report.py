@@ -21,6 +21,13 @@ from ..core.errors import EveryClickError, ReadError
 TABLE_CLICKS: tuple[int, ...] = (1, 2, 3, 5, 10, 20)
 """The clicks whose mean IoU the printed table shows (those within the budget)."""
 
+RECIST_CLICKS: tuple[int, ...] = (1, 3, 5)
+"""The clicks after which the outline's RECIST axes are measured against the truth's."""
+
+RECIST_TOLERANCE = 0.1
+"""A long axis within this share of the truth's counts as right (RECIST calls a 20 % growth
+of the diameters progression, a 30 % shrinkage a partial response)."""
+
 
 def threshold_key(threshold: float) -> str:
     """The JSON key of a threshold: 0.8 -> "0.8", 0.85 -> "0.85"."""
@@ -34,6 +41,10 @@ class SampleResult:
     ious has exactly `clicks` entries: once the robot finds nothing left to correct, the last IoU
     is repeated and the method is no longer called, so latency_ms (one entry per method call, in
     ms) may be shorter. first_radius_px: radius of the first click in slice pixels.
+    truth_axes_mm: the lesion's RECIST (long, short) axis on this slice, in mm. axes_mm: the
+    outline's (long, short) axes after each click of RECIST_CLICKS within the budget, keyed by
+    the click ("1", "3", "5"); (0, 0) for an empty outline. Reports written before these were
+    recorded load with them empty.
     """
 
     case: str
@@ -43,6 +54,8 @@ class SampleResult:
     ious: list[float]
     latency_ms: list[float]
     first_radius_px: float
+    truth_axes_mm: list[float] = field(default_factory=list)
+    axes_mm: dict[str, list[float]] = field(default_factory=dict)
 
     @property
     def key(self) -> tuple[str, int, int]:
@@ -53,7 +66,9 @@ class SampleResult:
 class Summary:
     """Figures over all samples. noc: mean clicks to reach each threshold (the budget when never
     reached); nof: samples never reaching it (success at the last click counts as success);
-    latency_ms: median and 95th percentile of single method calls, in ms."""
+    latency_ms: median and 95th percentile of single method calls, in ms. recist: per click of
+    RECIST_CLICKS, the median absolute error of the long and short axis (mm) against the
+    truth's on the same slice, and the share of long axes within RECIST_TOLERANCE of it."""
 
     n_samples: int
     clicks: int
@@ -62,6 +77,25 @@ class Summary:
     nof: dict[str, int]
     iterative_iou_error: float
     latency_ms: dict[str, float]
+    recist: dict[str, dict[str, float]] = field(default_factory=dict)
+
+
+def recist_summary(rows: Sequence[SampleResult]) -> dict[str, dict[str, float]]:
+    """The `recist` figures of Summary from rows that carry axes (empty when none does)."""
+    out: dict[str, dict[str, float]] = {}
+    for click in (str(k) for k in RECIST_CLICKS):
+        measured = [r for r in rows if click in r.axes_mm and r.truth_axes_mm]
+        if not measured:
+            continue
+        truth = np.asarray([r.truth_axes_mm for r in measured], dtype=np.float64)
+        found = np.asarray([r.axes_mm[click] for r in measured], dtype=np.float64)
+        error = np.abs(found - truth)
+        out[click] = {
+            "long_mm": float(np.median(error[:, 0])),
+            "short_mm": float(np.median(error[:, 1])),
+            "long_within": float(np.mean(error[:, 0] <= RECIST_TOLERANCE * truth[:, 0])),
+        }
+    return out
 
 
 def summarize(rows: Sequence[SampleResult], clicks: int) -> Summary:
@@ -85,6 +119,7 @@ def summarize(rows: Sequence[SampleResult], clicks: int) -> Summary:
             "median": float(np.median(latencies)),
             "p95": float(np.percentile(latencies, 95)),
         },
+        recist=recist_summary(rows),
     )
 
 
@@ -123,6 +158,7 @@ class Report:
     git_dirty: bool | None = None  # absent from reports written before it was recorded
     shrink_to_diameter_px: list[float] | None = None  # `--shrink MIN MAX` scale test
     network_only: bool = False  # `--network-only`: a card's network without its hand-over
+    recist: dict[str, dict[str, float]] = field(default_factory=dict)  # absent before 2026-11-25
     samples: list[SampleResult] = field(default_factory=list)
 
     @classmethod
@@ -186,13 +222,21 @@ def format_table(report: Report) -> str:
         f"{report.method} (radius {report.radius}): {report.n_samples} samples, "
         f"{report.clicks} clicks, {report.wall_time_s:.1f} s"
     )
-    return "\n".join(
-        [
-            title,
-            "  ".join(h.rjust(w) for h, w in zip(header, widths)),
-            "  ".join(v.rjust(w) for v, w in zip(values, widths)),
+    lines = [
+        title,
+        "  ".join(h.rjust(w) for h, w in zip(header, widths)),
+        "  ".join(v.rjust(w) for v, w in zip(values, widths)),
+    ]
+    if report.recist:
+        per_click = [
+            f"@{k} {f['long_mm']:.1f} / {f['short_mm']:.1f} mm, {f['long_within']:.0%}"
+            for k, f in report.recist.items()
         ]
-    )
+        lines.append(
+            "RECIST axes against the truth (median |error| long / short, long within "
+            f"{RECIST_TOLERANCE:.0%}): " + "; ".join(per_click)
+        )
+    return "\n".join(lines)
 
 
 def report_label(report: Report) -> str:

@@ -16,14 +16,23 @@ from datetime import datetime, timezone
 from itertools import islice
 from pathlib import Path
 
+import numpy as np
 from tqdm import tqdm
 
 from ..core.clicker import RobotClicker
 from ..core.errors import EveryClickError
+from ..core.measurements import recist_axes
 from ..core.metrics import iou
 from ..core.segmenter import Segmenter
 from ..core.session import Session
-from .report import EvaluationResult, Report, SampleResult, format_table, summarize
+from .report import (
+    RECIST_CLICKS,
+    EvaluationResult,
+    Report,
+    SampleResult,
+    format_table,
+    summarize,
+)
 from .samples import MIN_LESION_PX, Sample, case_files, case_samples, shrunk_samples
 
 EVALUATION_RADII: tuple[str, ...] = (
@@ -52,13 +61,17 @@ def evaluate_sample(segmenter: Segmenter, sample: Sample, clicks: int, radius: s
     current = iou(mask, sample.target)
     ious: list[float] = []
     latencies: list[float] = []
-    for _ in range(clicks):
+    axes: dict[str, list[float]] = {}
+    spacing_yx = sample.spacing_mm[1:]
+    for k in range(1, clicks + 1):
         click = clicker.next_click(mask)
         if click is not None:
             mask = session.click(click)
             latencies.append(float(session.last_latency_ms))
             current = iou(mask, sample.target)
         ious.append(float(current))
+        if k in RECIST_CLICKS:
+            axes[str(k)] = axes_mm(mask, spacing_yx)
     return SampleResult(
         case=sample.case,
         z=sample.z,
@@ -67,7 +80,15 @@ def evaluate_sample(segmenter: Segmenter, sample: Sample, clicks: int, radius: s
         ious=ious,
         latency_ms=latencies,
         first_radius_px=float(clicker.clicks[0].radius),
+        truth_axes_mm=axes_mm(sample.target, spacing_yx),
+        axes_mm=axes,
     )
+
+
+def axes_mm(mask: np.ndarray, spacing_yx: Sequence[float]) -> list[float]:
+    """[long, short] RECIST axis of a bool (H, W) mask in mm; [0, 0] when it is empty."""
+    found = recist_axes(mask, (float(spacing_yx[0]), float(spacing_yx[1])))
+    return [0.0, 0.0] if found is None else [found[0].length_mm, found[1].length_mm]
 
 
 def evaluate_segmenter(
