@@ -32,6 +32,7 @@ def test_an_exact_method_scores_dice_1_and_stops_where_the_lesion_ends(sphere_pa
     assert (r.start_z, r.start_iou, r.dice) == (3, 1.0, 1.0)
     assert (r.missed_slices, r.extra_slices, r.truth_slices) == (0, 0, 5)
     assert r.volume_error == pytest.approx(0.0) and r.mean_slice_iou == pytest.approx(1.0)
+    assert r.long_axis_mm == r.truth_long_axis_mm == pytest.approx(15.0, abs=0.5)  # r 7, 1 mm
     # past each end the seed lands in fat, whose component is the whole background
     assert r.stops == ["leaked", "leaked"]
     voxels = sum(int(disk_mask(20, 24, r).sum()) for r in RADII if r)
@@ -54,6 +55,7 @@ def test_a_method_that_outlines_a_fixed_disk_everywhere_counts_extra_and_too_muc
     assert (r.missed_slices, r.extra_slices) == (0, 3)  # slices 0, 6 and 7
     assert r.volume_error > 1.0
     assert 0.0 < r.dice < 0.7
+    assert r.long_axis_error == pytest.approx(0.0)  # the largest slice was right
 
 
 def test_a_drag_start_is_the_methods_answer_to_the_robots_first_drag(sphere_path):

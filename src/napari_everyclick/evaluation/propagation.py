@@ -23,6 +23,7 @@ from tqdm import tqdm
 
 from ..core.clicker import RobotClicker
 from ..core.errors import EveryClickError
+from ..core.measurements import MeasurementTable
 from ..core.metrics import dice, iou
 from ..core.propagation import propagate_through
 from ..core.segmenter import Segmenter
@@ -42,6 +43,8 @@ class LesionResult:
     (start slice included) against the truth. missed_slices: slices of the truth left empty;
     extra_slices: slices outlined where the truth has nothing. mean_slice_iou: mean IoU over
     the truth's slices (0 where missed). stops: why the run stopped going up, then down.
+    long_axis_mm, truth_long_axis_mm: the RECIST long axis the measurement table reports for
+    the propagated lesion and for the truth (the longest in-plane diameter over all slices).
     """
 
     case: str
@@ -56,11 +59,27 @@ class LesionResult:
     extra_slices: int
     mean_slice_iou: float
     stops: list[str]
+    long_axis_mm: float
+    truth_long_axis_mm: float
 
     @property
     def volume_error(self) -> float:
         """(propagated - truth) / truth volume: +0.1 is 10 % too large."""
         return (self.volume_ml - self.truth_volume_ml) / self.truth_volume_ml
+
+    @property
+    def long_axis_error(self) -> float:
+        """(propagated - truth) / truth long axis: +0.1 is 10 % too long."""
+        return (self.long_axis_mm - self.truth_long_axis_mm) / self.truth_long_axis_mm
+
+
+def long_axis_mm(mask: np.ndarray, spacing_mm: Sequence[float]) -> float:
+    """The RECIST long axis (mm) of a bool (Z, Y, X) lesion, as the measurement table has it;
+    0 for an empty mask."""
+    table = MeasurementTable(spacing_mm)
+    table.update(mask.astype(np.uint8))
+    lesions = table.lesions()
+    return lesions[0].long_axis.length_mm if lesions else 0.0
 
 
 def start_outline(
@@ -121,6 +140,8 @@ def propagate_lesion(
         extra_slices=int((on_predicted & ~on_truth).sum()),
         mean_slice_iou=float(np.mean(slice_ious)),
         stops=stops,
+        long_axis_mm=long_axis_mm(predicted, volume.spacing_mm),
+        truth_long_axis_mm=long_axis_mm(truth, volume.spacing_mm),
     )
 
 
@@ -136,6 +157,8 @@ def summarize_lesions(rows: Sequence[LesionResult]) -> dict[str, float]:
         "missed_slices_mean": float(np.mean([r.missed_slices for r in rows])),
         "extra_slices_mean": float(np.mean([r.extra_slices for r in rows])),
         "start_iou_mean": float(np.mean([r.start_iou for r in rows])),
+        "long_axis_error_median": float(np.median([r.long_axis_error for r in rows])),
+        "abs_long_axis_error_mean": float(np.mean([abs(r.long_axis_error) for r in rows])),
     }
 
 
@@ -157,7 +180,8 @@ def format_rows(rows: Sequence[LesionResult], summary: dict[str, float]) -> str:
         f"{'mean':<16}{s['start_iou_mean']:>10.3f}{s['dice_mean']:>9.3f}{s['mean_slice_iou']:>10.3f}"
         f"{'':>18}{s['volume_error_mean']:>+9.1%}{s['missed_slices_mean']:>7.1f}"
         f"{s['extra_slices_mean']:>6.1f}  (median Dice {s['dice_median']:.3f}, mean |vol err| "
-        f"{s['abs_volume_error_mean']:.1%})"
+        f"{s['abs_volume_error_mean']:.1%}; RECIST long axis: median error "
+        f"{s['long_axis_error_median']:+.1%}, mean |error| {s['abs_long_axis_error_mean']:.1%})"
     )
     return "\n".join(lines)
 
