@@ -303,12 +303,17 @@ class Annotator:
             return
         self.accepts.append((target, edit))
         target.selected_label = label
+        one_drag = editor.initial is None and [c.plain for c in editor.clicks] == [False]
         del self.editors[plane.key]
         self._after_edit(target, edit)
-        self._status(f"accepted label {label} ({edit.size} px changed)")
+        text = f"accepted label {label} ({edit.size} px changed)"
+        if one_drag:  # on val one drag's long axis was short on 99 % of slices (docs/evaluation)
+            text += "; from one drag its long axis is likely short: refine its ends to measure it"
+        self._status(text)
 
     def undo_accept(self) -> None:
-        """Undo the newest accept, propagation run or deleted label (pixels changed since stay as they are)."""
+        """Undo the newest accept, propagation run or deleted label (pixels changed since stay
+        as they are)."""
         while self.accepts:
             target, edit = self.accepts.pop()
             if target not in self.viewer.layers:
