@@ -27,6 +27,7 @@ from tests.widget import canvas
 
 from napari_everyclick.core.phantom import make_phantom
 from napari_everyclick.widget.samples import phantom_layers
+from napari_everyclick.widget.tool import camera_of
 
 OUT = ROOT / "docs" / "images"
 SIZE = (1500, 1000)
@@ -71,8 +72,8 @@ def main() -> None:
     viewer.dims.set_point(0, z * phantom.spacing_mm[0])
     _, widget = viewer.window.add_plugin_dock_widget("napari-everyclick", "Every Click")
     settle(widget)
-    viewer.camera.center = (cy * 0.8, (cx - 10) * 0.8)
-    viewer.camera.zoom = 6.0
+    camera_of(viewer).center = (cy * 0.8, (cx - 10) * 0.8)
+    camera_of(viewer).zoom = 6.0
 
     # 1. a drag in progress: the live dynamic disk
     end = (z, cy + 12, cx + 30)
@@ -117,9 +118,9 @@ def main() -> None:
         viewer.layers[name].visible = False
     labels.opacity = 1.0
     viewer.dims.ndisplay = 3
-    viewer.camera.angles = (-25.0, 30.0, 120.0)
-    viewer.camera.center = (z * 3.0, cy * 0.8, cx * 0.8)
-    viewer.camera.zoom = 6.0
+    camera_of(viewer).angles = (-25.0, 30.0, 120.0)
+    camera_of(viewer).center = (z * 3.0, cy * 0.8, cx * 0.8)
+    camera_of(viewer).zoom = 6.0
     settle(widget, 1.0)
     shoot(viewer, "propagated-volume.png")
     viewer.close()

@@ -12,6 +12,7 @@ from napari_everyclick.widget.dock import EveryClickWidget
 from napari_everyclick.widget.keys import SHORTCUTS
 from napari_everyclick.widget.layers import CLICKS_LAYER, PREVIEW_LAYER
 from napari_everyclick.widget.samples import dicom_slice_layers, phantom_layers
+from napari_everyclick.widget.tool import camera_of
 
 from . import canvas
 from .conftest import MASS, MASS_Z, wait_idle
@@ -51,7 +52,7 @@ def test_docked_through_the_manifest_the_tool_is_on_at_once(phantom_viewer, qtbo
     image = viewer.layers["CT phantom"]
     assert widget.annotator.image is image
     assert widget.annotator.tool.active and widget.controls.tool_button.isChecked()
-    assert not viewer.camera.mouse_pan  # a drag makes a disk, not a pan
+    assert not camera_of(viewer).mouse_pan  # a drag makes a disk, not a pan
     assert viewer.layers.selection.active is viewer.layers["CT phantom truth"]
     assert all(
         SHORTCUTS[action].key in button.text() for action, button in widget.controls.buttons.items()
@@ -65,16 +66,16 @@ def test_docked_through_the_manifest_the_tool_is_on_at_once(phantom_viewer, qtbo
 
     # Space held: pan as usual; released: clicking again
     release = press_key(viewer, "Space")
-    assert viewer.camera.mouse_pan and not widget.annotator.tool.capturing
+    assert camera_of(viewer).mouse_pan and not widget.annotator.tool.capturing
     next(release, None)
-    assert not viewer.camera.mouse_pan and widget.annotator.tool.capturing
+    assert not camera_of(viewer).mouse_pan and widget.annotator.tool.capturing
 
     # the keys: undo, then Shift+E turns the tool off (napari pans again) and on
     press_key(viewer, SHORTCUTS["undo"].key)
     wait_idle(qtbot, widget)
     assert not viewer.layers[PREVIEW_LAYER].data.any()
     press_key(viewer, SHORTCUTS["toggle"].key)
-    assert not widget.annotator.tool.active and viewer.camera.mouse_pan
+    assert not widget.annotator.tool.active and camera_of(viewer).mouse_pan
     canvas.click(viewer, image, (MASS_Z, 100.0, 100.0))
     assert widget.annotator.editor is None or not widget.annotator.editor.clicks
     press_key(viewer, SHORTCUTS["toggle"].key)
@@ -113,7 +114,7 @@ def test_docked_through_the_manifest_the_tool_is_on_at_once(phantom_viewer, qtbo
 
     # closing the dock hands keys and mouse back
     viewer.window.remove_dock_widget(widget)
-    assert not widget.annotator.tool.active and viewer.camera.mouse_pan
+    assert not widget.annotator.tool.active and camera_of(viewer).mouse_pan
     assert coerce_keybinding(SHORTCUTS["accept"].key) not in viewer.keymap
     assert coerce_keybinding(SHORTCUTS["accept"].key) not in viewer.layers[CLICKS_LAYER].keymap
 

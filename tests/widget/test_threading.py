@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 
 from napari_everyclick.widget.layers import PREVIEW_LAYER
+from napari_everyclick.widget.tool import camera_of
 
 from . import canvas
 from .conftest import MASS, MASS_Z, wait_idle
@@ -86,6 +87,6 @@ def test_worker_crash_method_slice_and_image_switches_and_closing_keep_labels(
 
     widget.close()
     assert not widget.annotator.tool.active
-    assert viewer.camera.mouse_pan
+    assert camera_of(viewer).mouse_pan
     assert widget.annotator.gesture not in viewer.mouse_drag_callbacks
     np.testing.assert_array_equal(labels.data, accepted)

@@ -49,7 +49,7 @@ from .object_state import ObjectEditor, PredictionJob, run_job
 from .plane import Plane
 from .propagation_run import PropagationRun
 from .segmenters import MethodChoice, SegmenterPool, device_of
-from .tool import ToolSwitch
+from .tool import ToolSwitch, camera_of
 
 MAX_OPEN_OBJECTS = 8
 """Unaccepted objects kept on other slices; the oldest is dropped beyond this."""
@@ -529,7 +529,7 @@ class Annotator:
         self.viewer.dims.set_point(range(offset, offset + target.ndim), world)
         full = np.asarray(self.viewer.dims.point, dtype=float)
         full[offset:] = world
-        self.viewer.camera.center = tuple(full[d] for d in self.viewer.dims.displayed)
+        camera_of(self.viewer).center = tuple(full[d] for d in self.viewer.dims.displayed)
         target.selected_label = label
         self._status(f"label {label} on slice {z}" if volume else f"label {label}")
 

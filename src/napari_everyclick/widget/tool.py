@@ -1,7 +1,7 @@
 """Whether mouse gestures on the canvas belong to EveryClick or to napari.
 
 On: a left/right drag makes a disk instead of panning, whichever layer is selected. That takes
-two public switches: the camera stops panning with the mouse (`viewer.camera.mouse_pan`; the
+two public switches: the camera stops panning with the mouse (`camera.mouse_pan`; the
 wheel still zooms), and the selected layer is kept in its pan/zoom mode so its own tools (paint,
 fill, add points) do not act on the same drag. Holding Space pans as in napari's layer modes.
 
@@ -18,6 +18,13 @@ from .keys import PAN_KEY
 PAN_ZOOM = "pan_zoom"
 
 
+def camera_of(viewer):
+    """The viewer's camera: `viewer.scene.camera` since napari 0.9 (where `viewer.camera` is
+    deprecated), `viewer.camera` before."""
+    scene = getattr(viewer, "scene", None)
+    return viewer.camera if scene is None else scene.camera
+
+
 class ToolSwitch:
     """The on/off state of the click tool on one viewer.
 
@@ -31,7 +38,7 @@ class ToolSwitch:
         self.panning = False
         self._watched = None
         viewer.layers.selection.events.active.connect(self._on_active_layer)
-        viewer.camera.events.mouse_pan.connect(self._on_mouse_pan)
+        camera_of(viewer).events.mouse_pan.connect(self._on_mouse_pan)
         self._watch(viewer.layers.selection.active)
 
     @property
@@ -60,7 +67,7 @@ class ToolSwitch:
         """Give the mouse back to napari and stop listening."""
         self.set_active(False)
         self.viewer.layers.selection.events.active.disconnect(self._on_active_layer)
-        self.viewer.camera.events.mouse_pan.disconnect(self._on_mouse_pan)
+        camera_of(self.viewer).events.mouse_pan.disconnect(self._on_mouse_pan)
         self._watch(None)
 
     def _hold_to_pan(self, _viewer) -> Generator[None, None, None]:
@@ -72,14 +79,14 @@ class ToolSwitch:
 
     def _apply_camera(self) -> None:
         if self.capturing:
-            self.viewer.camera.mouse_pan = False
+            camera_of(self.viewer).mouse_pan = False
         else:
             layer = self.viewer.layers.selection.active
-            self.viewer.camera.mouse_pan = True if layer is None else layer.mouse_pan
+            camera_of(self.viewer).mouse_pan = True if layer is None else layer.mouse_pan
 
     def _on_mouse_pan(self, event) -> None:
-        if self.capturing and self.viewer.camera.mouse_pan:
-            self.viewer.camera.mouse_pan = False
+        if self.capturing and camera_of(self.viewer).mouse_pan:
+            camera_of(self.viewer).mouse_pan = False
 
     def _on_active_layer(self, event) -> None:
         layer = event.value
