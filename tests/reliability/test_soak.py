@@ -39,6 +39,8 @@ WEIGHTS = {
     "slice": 1.0,
     "method": 0.5,
     "image": 0.2,
+    "show": 0.3,  # double-click a row of the measurement table
+    "delete": 0.2,  # Delete lesion on a row (undo accept brings it back)
 }
 
 
@@ -66,6 +68,8 @@ def soak_actions(rng: np.random.Generator, n: int, methods: list[str]) -> list[t
         elif kind == "method":
             weights = np.array([1.5] + [1.0] * (len(methods) - 1))  # mostly the soaked method
             actions.append(("method", str(rng.choice(methods, p=weights / weights.sum()))))
+        elif kind in ("show", "delete"):
+            actions.append((str(kind), int(rng.integers(0, 8)), int(rng.integers(0, 10))))
         else:
             actions.append((str(kind),))
     return actions
@@ -117,7 +121,7 @@ def test_soak(phantom_viewer, qtbot, notifications, caplog, methods):
     elapsed = time.perf_counter() - start
     errors = notifications.messages("error") + [r.getMessage() for r in caplog.records]
     growth = rss_end - rss_warm
-    accepted = [label for _, label in oracle.stack]
+    accepted = [label for _, label in oracle.live]
     print(
         f"\nsoak {methods[0]}: {GESTURES} gestures in {elapsed:.0f} s ({kinds}); "
         f"{len(accepted)} accepted objects kept; {len(errors)} errors; "
@@ -133,5 +137,5 @@ def test_soak(phantom_viewer, qtbot, notifications, caplog, methods):
     )
     assert errors == []
     assert all(latencies.values()), "every method predicted"
-    assert accepted and all((lay.data == label).any() for lay, label in oracle.stack)
+    assert accepted and all((lay.data == label).any() for lay, label in oracle.live)
     assert growth < MAX_GROWTH_MB
