@@ -22,7 +22,7 @@ import numpy as np
 
 from ..core.errors import ReadError
 from .formats import FORMAT_SUFFIXES, detect_format, holds_dicom, holds_npz_case
-from .nifti import is_label_nifti, read_nifti, write_labels_nifti
+from .nifti import read_nifti, write_labels_nifti
 from .reader import read_ct
 from .volume import CTVolume
 
@@ -73,7 +73,7 @@ def read_layers(path: PathLike) -> list[LayerData]:
     volume = read_ct(source)
     if detect_format(source) == "nifti" and (
         source.name.endswith(SAVED_LABELS_SUFFIX)
-        or is_label_nifti(source)
+        or volume.metadata.get("label_intent", False)
         or looks_like_labels(volume.hu)
     ):
         return [_labels_layer(volume, source)]

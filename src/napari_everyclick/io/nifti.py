@@ -35,15 +35,6 @@ NIBABEL_ERRORS = (
 )
 
 
-def is_label_nifti(path: str | Path) -> bool:
-    """Whether the NIfTI header at `path` says its voxels are labels (intent NIFTI_INTENT_LABEL,
-    as `write_labels_nifti` writes); False for anything unreadable (the CT reader will say why)."""
-    try:
-        return nib.load(path).header.get_intent()[0] == LABEL_INTENT
-    except NIBABEL_ERRORS:
-        return False
-
-
 def reverse_axes(affine: np.ndarray) -> np.ndarray:
     """Swap the first and third voxel axes of a 4x4 affine: (x, y, z) <-> (z, y, x) indices.
 
@@ -58,6 +49,7 @@ def read_nifti(path: str | Path) -> CTVolume:
     scl_slope / scl_inter are applied; integer data with integral scaling stays int16 (no
     float64 blow-up of a 600 x 512 x 512 volume), otherwise HU are float32. The window is the
     header's cal_min / cal_max display range when set, else the soft-tissue default.
+    metadata["label_intent"]: whether the header marks the voxels as label ids.
     """
     path = Path(path)
     try:
@@ -79,7 +71,8 @@ def read_nifti(path: str | Path) -> CTVolume:
         affine=reverse_axes(img.affine),
         window=_header_window(img.header),
         source=path.name,
-        metadata={"format": "nifti"},
+        # the header says the voxels are label ids (`write_labels_nifti` marks ours so)
+        metadata={"format": "nifti", "label_intent": img.header.get_intent()[0] == LABEL_INTENT},
     )
 
 
