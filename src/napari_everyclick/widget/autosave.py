@@ -40,9 +40,8 @@ def autosave_path(image: Image) -> Path | None:
 def backup_path(path: Path, when: float) -> Path:
     """`<name>_everyclick_labels.<YYYYmmdd-HHMMSS>.nii.gz` beside `path`, for time `when`."""
     stamp = time.strftime("%Y%m%d-%H%M%S", time.localtime(when))
-    return path.with_name(
-        path.name.replace(SAVED_LABELS_SUFFIX, f"_everyclick_labels.{stamp}.nii.gz")
-    )
+    dated = SAVED_LABELS_SUFFIX.replace(".nii.gz", f".{stamp}.nii.gz")
+    return path.with_name(path.name.replace(SAVED_LABELS_SUFFIX, dated))
 
 
 def _keep_then_write(path: str, data: np.ndarray, meta: dict, keep_as: Path | None) -> list[str]:
