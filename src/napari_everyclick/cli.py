@@ -12,6 +12,7 @@ import sys
 from collections.abc import Sequence
 
 from .core.errors import EveryClickError
+from .evaluation.propagation import STARTS
 from .evaluation.runner import EVALUATION_RADII
 
 
@@ -183,7 +184,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--start",
         default="drag",
-        choices=["drag", "truth"],
+        choices=STARTS,
         help="start outline: the method's answer to the robot's first drag, or the truth",
     )
     p.add_argument("--limit", type=int, default=None, help="the first N cases only")
