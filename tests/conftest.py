@@ -4,6 +4,7 @@ cleanly when it is absent (it is never copied into the project)."""
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -28,3 +29,13 @@ def val_case(shared_data: Path) -> Path:
     entries = json.loads((shared_data / "manifest.json").read_text())
     entry = next(e for e in entries if e["split"] == "val")
     return shared_data / entry["path"]
+
+
+@pytest.fixture(autouse=True)
+def recovery_dir(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """The widget's recovery copies (io.recovery) go to a fresh folder per test, never to the
+    user's cache. Its own MonkeyPatch, so a test's `monkeypatch.undo()` keeps it."""
+    folder = tmp_path_factory.mktemp("recovery")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("EVERYCLICK_RECOVERY_DIR", str(folder))
+        yield folder

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
+import warnings
 
 import nibabel as nib
 import numpy as np
@@ -14,6 +16,7 @@ from napari_everyclick.io.layers import (
     get_reader,
     labels_layer_name,
     read_layers,
+    recovery_labels_path,
     saved_labels_path,
     write_labels,
 )
@@ -147,6 +150,73 @@ def test_saved_labels_that_do_not_fit_the_ct_are_left_closed_with_a_warning(seri
     with pytest.warns(UserWarning, match="do not fit this CT"):
         layers = read_layers(str(folder))
     assert [kind for _, _, kind in layers] == ["image"]
+
+
+def _write_beside_and_in_recovery(folder, beside, recovered, recovery_newer: bool = True):
+    """Write `beside` (None: nothing) beside the CT and `recovered` as its recovery copy, the
+    recovery copy a minute newer (or older)."""
+    (image,) = read_layers(str(folder))
+    meta = {"scale": image[1]["scale"], "metadata": image[1]["metadata"]}
+    recovery = recovery_labels_path(folder)
+    recovery.parent.mkdir(parents=True, exist_ok=True)
+    write_labels(str(recovery), recovered, meta)
+    if beside is not None:
+        saved = saved_labels_path(folder)
+        write_labels(str(saved), beside, meta)
+        when = saved.stat().st_mtime
+        os.utime(recovery, (when + (60 if recovery_newer else -60),) * 2)
+    return image[0].shape, recovery
+
+
+def test_lesions_never_saved_come_back_from_the_recovery_copy_with_a_warning(series, recovery_dir):
+    folder, _ = series
+    shape = read_layers(str(folder))[0][0].shape
+    lesions = np.zeros(shape, np.uint8)
+    lesions[2, 20:40, 20:40] = 1
+    _, recovery = _write_beside_and_in_recovery(folder, None, lesions)
+    assert recovery.parent == recovery_dir and recovery.name.startswith("series-")
+    with pytest.warns(UserWarning, match="not saved beside the CT.*recovery copy"):
+        (_, (data, meta, kind)) = read_layers(str(folder))
+    assert kind == "labels" and meta["name"] == "series lesions"
+    assert meta["metadata"]["labels_file"] == str(recovery)
+    np.testing.assert_array_equal(data, lesions)
+
+
+def test_a_recovery_copy_newer_than_the_saved_file_and_different_wins(series):
+    folder, _ = series
+    shape = read_layers(str(folder))[0][0].shape
+    saved, later = np.zeros(shape, np.uint8), np.zeros(shape, np.uint8)
+    saved[2, 20:40, 20:40] = 1
+    later[2, 20:40, 20:40], later[3, 5:9, 5:9] = 1, 2  # one more lesion, accepted after
+    _write_beside_and_in_recovery(folder, saved, later)
+    with pytest.warns(UserWarning, match="series_everyclick_labels.nii.gz is left as it is"):
+        (_, (data, _, _)) = read_layers(str(folder))
+    np.testing.assert_array_equal(data, later)
+
+
+@pytest.mark.parametrize("case", ["same labels", "recovery older", "recovery empty"])
+def test_the_saved_file_opens_quietly_when_the_recovery_copy_adds_nothing(series, case):
+    folder, _ = series
+    shape = read_layers(str(folder))[0][0].shape
+    saved = np.zeros(shape, np.uint8)
+    saved[2, 20:40, 20:40] = 1
+    recovered = {
+        "same labels": saved,
+        "recovery older": np.ones(shape, np.uint8),
+        "recovery empty": np.zeros(shape, np.uint8),
+    }[case]
+    _write_beside_and_in_recovery(folder, saved, recovered, case != "recovery older")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        (_, (data, meta, _)) = read_layers(str(folder))
+    np.testing.assert_array_equal(data, saved)
+    assert meta["metadata"]["labels_file"] == str(saved_labels_path(folder))
+
+
+def test_recovery_copies_of_two_cts_of_one_name_keep_apart(tmp_path, recovery_dir):
+    one, two = tmp_path / "a" / "ct.nii.gz", tmp_path / "b" / "ct.nii.gz"
+    assert recovery_labels_path(one) != recovery_labels_path(two)
+    assert recovery_labels_path(one).parent == recovery_dir
 
 
 @pytest.mark.parametrize(

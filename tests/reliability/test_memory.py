@@ -5,12 +5,14 @@ from __future__ import annotations
 
 import gc
 import weakref
+from pathlib import Path
 
 import numpy as np
 from widget import canvas
 from widget.conftest import MASS, MASS_Z, wait_idle
 from widget.fakes import DiskLike
 
+from napari_everyclick.io.recovery import recovery_dir
 from napari_everyclick.widget.object_state import ObjectEditor
 
 
@@ -28,9 +30,11 @@ def test_finished_jobs_and_autosave_copies_are_freed(
 
     monkeypatch.setattr(ObjectEditor, "next_job", recorded)
     copies: list[weakref.ref] = []
+    written: list[tuple[str, int]] = []
 
     def write_labels(path, data, meta):
         copies.append(weakref.ref(data))
+        written.append((Path(path).parent.name, id(data)))
         return [path]
 
     monkeypatch.setattr("napari_everyclick.widget.autosave.write_labels", write_labels)
@@ -47,7 +51,9 @@ def test_finished_jobs_and_autosave_copies_are_freed(
         qtbot.waitUntil(lambda: not saver.busy)
     qtbot.wait(50)
     gc.collect()
-    assert len(jobs) == 4 and len(copies) == 4
+    assert len(jobs) == 4 and len(copies) == 8  # the recovery copy, then beside the CT
+    assert [folder for folder, _ in written] == [recovery_dir().name, tmp_path.name] * 4
+    assert [i for _, i in written[::2]] == [i for _, i in written[1::2]], "one snapshot each"
     assert [ref() for ref in jobs] == [None] * 4, "finished jobs are kept alive"
-    assert [ref() for ref in copies] == [None] * 4, "autosave copies of the labels are kept"
+    assert [ref() for ref in copies] == [None] * 8, "autosave copies of the labels are kept"
     assert isinstance(viewer.layers["CT phantom lesions"].data, np.ndarray)

@@ -9,13 +9,15 @@ import threading
 
 import nibabel as nib
 import numpy as np
+import pytest
 from napari.layers import Labels
 from widget import canvas
 from widget.conftest import MASS, MASS_Z, accept_the_mass, wait_idle
 from widget.fakes import DiskLike
 
 from napari_everyclick.core.phantom import make_phantom
-from napari_everyclick.io.layers import write_labels
+from napari_everyclick.io.layers import recovery_labels_path, write_labels
+from napari_everyclick.io.recovery import recovery_dir
 from napari_everyclick.methods import make_segmenter
 from napari_everyclick.widget.dock import EveryClickWidget
 from napari_everyclick.widget.layers import PREVIEW_LAYER
@@ -49,11 +51,13 @@ def test_switching_images_keeps_the_labels_layer_and_the_autosave_keeps_every_ac
         raise OSError("No space left on device")
 
     monkeypatch.setattr("napari_everyclick.widget.autosave.write_labels", disk_full)
-    accept_at(30, 30)  # the autosave fails: a warning, the accepted object stays
+    accept_at(30, 30)  # both saves fail: a warning each, the accepted object stays
+    recovery = recovery_labels_path(source)
     assert notifications.take() == [
-        ("warning", "EveryClick autosave failed: No space left on device")
+        ("warning", f"EveryClick could not save the labels to {path}: No space left on device")
+        for path in (recovery, autosaved)
     ]
-    assert not autosaved.exists()
+    assert not autosaved.exists() and not recovery.exists()
     monkeypatch.undo()
     labels = viewer.layers["case lesions"]
     first = labels.data.copy()
@@ -78,28 +82,34 @@ def test_switching_images_keeps_the_labels_layer_and_the_autosave_keeps_every_ac
     np.testing.assert_array_equal(on_disk, labels.data)  # both accepts are in the file
 
 
-def _nifti_case(tmp_path):
-    phantom = make_phantom(shape=(6, 96, 96))
-    source = tmp_path / "case.nii.gz"
+def _nifti_case(tmp_path, name: str = "case", side: int = 96):
+    phantom = make_phantom(shape=(6, side, side))
+    source = tmp_path / f"{name}.nii.gz"
     nib.save(nib.Nifti1Image(phantom.hu.T, np.diag([0.8, 0.8, 2.5, 1.0])), source)
     return source
 
 
-def _dock_and_accept_at(viewer, qtbot, y: float, x: float) -> EveryClickWidget:
-    """Dock the widget on the viewer's CT (disk method, autosave on), accept a 5-px drag at
-    (y, x) on slice 3 and wait for the autosave."""
-    image = viewer.layers["case"]
+def _dock_and_accept_at(
+    viewer, qtbot, y: float, x: float, autosave: bool = True, image: str = "case"
+) -> EveryClickWidget:
+    """Dock the widget on the viewer's CT `image` (disk method, autosave on or off) and accept
+    a 5-px drag at (y, x) on slice 3 (see _accept_at)."""
     widget = EveryClickWidget(viewer)
     viewer.window.add_dock_widget(widget)
     widget.controls.method_combo.setCurrentText("disk")
-    widget.controls.autosave_check.setChecked(True)
+    widget.controls.autosave_check.setChecked(autosave)
     viewer.dims.set_point(0, 3 * 2.5)
-    canvas.drag(viewer, image, (3, y, x), (3, y, x + 5))
+    _accept_at(viewer, widget, qtbot, y, x, image)
+    return widget
+
+
+def _accept_at(viewer, widget, qtbot, y: float, x: float, image: str = "case") -> None:
+    """Accept a 5-px drag at (y, x) on slice 3 of `image` and wait for its saves."""
+    canvas.drag(viewer, viewer.layers[image], (3, y, x), (3, y, x + 5))
     wait_idle(qtbot, widget)
     widget.annotator.accept()
     saver = widget.annotator.autosaver
     qtbot.waitUntil(lambda: not saver.busy and saver.last_saved is not None, timeout=20_000)
-    return widget
 
 
 def test_reopening_a_ct_brings_its_saved_lesions_back_and_the_autosave_keeps_them(
@@ -125,6 +135,30 @@ def test_reopening_a_ct_brings_its_saved_lesions_back_and_the_autosave_keeps_the
     assert not list(tmp_path.glob("case_everyclick_labels.*.nii.gz"))  # nothing to keep aside
 
 
+def test_lesions_accepted_without_autosave_come_back_when_the_ct_is_opened_again(
+    make_napari_viewer, qtbot, tmp_path
+):
+    """Before: with Autosave off (the default) the outlines of a session that ended without a
+    save (a crash, a viewer closed) were lost."""
+    source = _nifti_case(tmp_path)
+    first = make_napari_viewer()
+    first.open(str(source), plugin="napari-everyclick")
+    _dock_and_accept_at(first, qtbot, 30, 30, autosave=False)
+    accepted = first.layers["case lesions"].data.copy()
+    assert not (tmp_path / "case_everyclick_labels.nii.gz").exists()  # nothing beside the CT
+
+    again = make_napari_viewer()  # the first one is gone without a save
+    with pytest.warns(UserWarning, match="not saved beside the CT"):
+        layers = again.open(str(source), plugin="napari-everyclick")
+    assert [layer.name for layer in layers] == ["case", "case lesions"]
+    np.testing.assert_array_equal(layers[1].data, accepted)
+    widget = _dock_and_accept_at(again, qtbot, 60, 60, autosave=False)
+    assert widget.annotator.target is layers[1]
+    in_recovery = np.asanyarray(nib.load(recovery_labels_path(source)).dataobj).T
+    assert sorted(np.unique(in_recovery)) == [0, 1, 2]  # both sessions' lesions
+    assert [p.name for p in recovery_dir().iterdir()] == [recovery_labels_path(source).name]
+
+
 def test_an_autosave_keeps_a_file_it_did_not_come_from_before_writing_over_it(
     make_napari_viewer, qtbot, tmp_path, notifications
 ):
@@ -142,6 +176,28 @@ def test_an_autosave_keeps_a_file_it_did_not_come_from_before_writing_over_it(
     np.testing.assert_array_equal(np.asanyarray(nib.load(kept).dataobj).T, earlier)
     assert np.asanyarray(nib.load(autosaved).dataobj).max() == 1
     assert any(kept.name in message for message in notifications.messages("info"))
+
+
+def test_undoing_an_accept_of_another_image_saves_that_images_labels_not_the_current_ones(
+    make_napari_viewer, qtbot, tmp_path
+):
+    """Before: every save went to the current image's files, so undoing an accept made on
+    image a while image b was shown wrote a's labels beside b."""
+    viewer = make_napari_viewer()
+    for name, side in (("a", 96), ("b", 80)):  # b cannot share a's labels layer
+        viewer.open(str(_nifti_case(tmp_path, name, side)), plugin="napari-everyclick")
+    viewer.layers.selection.active = viewer.layers["a"]
+    widget = _dock_and_accept_at(viewer, qtbot, 30, 30, image="a")
+    _accept_at(viewer, widget, qtbot, 60, 60, image="a")
+    widget.controls.image_combo.setCurrentText("b")
+    assert widget.annotator.image is viewer.layers["b"]
+    widget.annotator.undo_accept()
+    saver = widget.annotator.autosaver
+    qtbot.waitUntil(lambda: not saver.busy, timeout=20_000)
+    on_disk = np.asanyarray(nib.load(tmp_path / "a_everyclick_labels.nii.gz").dataobj)
+    assert sorted(np.unique(on_disk)) == [0, 1]  # the second accept undone, in a's file
+    assert not (tmp_path / "b_everyclick_labels.nii.gz").exists()
+    assert sorted(p.name.split("-")[0] for p in recovery_dir().iterdir()) == ["a"]
 
 
 def test_docking_the_widget_again_writes_to_the_same_labels_layer(phantom_viewer, dock_with, qtbot):
@@ -180,9 +236,9 @@ def test_autosaves_of_two_images_made_during_one_write_are_both_written(
     a = viewer.add_labels(np.ones((2, 4, 4), np.uint8), name="a")
     b = viewer.add_labels(np.full((2, 4, 4), 2, np.uint8), name="b")
     saver = autosave.Autosaver()
-    saver.save(a, tmp_path / "a.nii.gz")  # runs, held at the gate
-    saver.save(b, tmp_path / "b.nii.gz")  # waits
-    saver.save(a, tmp_path / "a.nii.gz")  # waits too, newer than the running one
+    saver.save(a, [tmp_path / "a.nii.gz"])  # runs, held at the gate
+    saver.save(b, [tmp_path / "b.nii.gz"])  # waits
+    saver.save(a, [tmp_path / "a.nii.gz"])  # waits too, newer than the running one
     gate.set()
     qtbot.waitUntil(lambda: not saver.busy, timeout=20_000)
     assert np.asanyarray(nib.load(tmp_path / "b.nii.gz").dataobj).max() == 2

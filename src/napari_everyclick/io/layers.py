@@ -8,11 +8,15 @@ Saved outlines come back: the widget autosaves a CT's labels as `<name>_everycli
 beside it (`saved_labels_path`); opening the CT again opens that file too, as the Labels layer
 the widget writes to (`<name> lesions`), and opening a labels file on its own (ours are marked
 with NIfTI's label intent), or any NIfTI of integers within 0..255 (another tool's masks),
-gives a Labels layer, not a grey image.
+gives a Labels layer, not a grey image. Outlines never saved come back too, from the widget's
+recovery copy (io.recovery, `recovery_labels_path`) when it is newer than the file beside the CT
+and differs from it.
 """
 
 from __future__ import annotations
 
+import hashlib
+import time
 import warnings
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -24,6 +28,7 @@ from ..core.errors import ReadError
 from .formats import FORMAT_SUFFIXES, detect_format, holds_dicom, holds_npz_case
 from .nifti import read_nifti, write_labels_nifti
 from .reader import read_ct
+from .recovery import recovery_dir
 from .volume import CTVolume
 
 LayerData = tuple[Any, dict, str]
@@ -58,6 +63,14 @@ def saved_labels_path(source: Path) -> Path:
     return source.parent / f"{_layer_name(source)}{SAVED_LABELS_SUFFIX}"
 
 
+def recovery_labels_path(source: Path) -> Path:
+    """The recovery copy of the labels of the CT at `source` (a file or DICOM folder):
+    `<recovery dir>/<source name>-<12 hex digits of the sha1 of its absolute path>` +
+    `_everyclick_labels.nii.gz`, so CTs of one name in different folders keep apart."""
+    digest = hashlib.sha1(str(Path(source).resolve()).encode("utf-8")).hexdigest()[:12]
+    return recovery_dir() / f"{_layer_name(source)}-{digest}{SAVED_LABELS_SUFFIX}"
+
+
 def labels_layer_name(image_name: str) -> str:
     """The name of the Labels layer the widget writes an image's lesions to."""
     return f"{image_name} lesions"
@@ -78,10 +91,10 @@ def read_layers(path: PathLike) -> list[LayerData]:
     ):
         return [_labels_layer(volume, source)]
     layers = volume_layers(volume, source)
-    saved = saved_labels_path(source)
-    if saved.is_file():
-        layers += _saved_labels_layers(saved, layers[0])
-    return layers
+    saved = _saved_labels_layer(saved_labels_path(source), layers[0])
+    recovered = _recovered_labels_layer(recovery_labels_path(source), layers[0], saved)
+    chosen = recovered or saved
+    return layers if chosen is None else [*layers, chosen]
 
 
 def looks_like_labels(voxels: np.ndarray) -> bool:
@@ -121,15 +134,17 @@ def _labels_layer(volume: CTVolume, path: Path, name: str | None = None) -> Laye
     return (volume.hu, meta, "labels")
 
 
-def _saved_labels_layers(path: Path, image: LayerData) -> list[LayerData]:
-    """The saved labels beside a CT as the widget's Labels layer for it, when they fit the CT's
-    voxel grid; otherwise a warning and nothing (the file is left as it is)."""
+def _saved_labels_layer(path: Path, image: LayerData) -> LayerData | None:
+    """The labels saved beside a CT as the widget's Labels layer for it, when there are some
+    and they fit the CT's voxel grid; otherwise None (with a warning if they do not fit)."""
+    if not path.is_file():
+        return None
     hu, image_meta, _ = image
     try:
         data, meta, kind = labels_file_layer(path, labels_layer_name(image_meta["name"]))
     except ReadError as exc:
         warnings.warn(f"the saved lesions beside the CT were not opened: {exc}", stacklevel=3)
-        return []
+        return None
     fits = data.shape == hu.shape and np.allclose(
         meta["metadata"]["affine"], image_meta["metadata"]["affine"], atol=1e-3
     )
@@ -139,9 +154,37 @@ def _saved_labels_layers(path: Path, image: LayerData) -> list[LayerData]:
             f"against {hu.shape}); they were not opened",
             stacklevel=3,
         )
-        return []
+        return None
     meta["metadata"] = {**image_meta["metadata"], **meta["metadata"]}
-    return [(data, {**meta, "opacity": 0.5}, kind)]
+    return (data, {**meta, "opacity": 0.5}, kind)
+
+
+def _recovered_labels_layer(
+    path: Path, image: LayerData, saved: LayerData | None
+) -> LayerData | None:
+    """The widget's recovery copy as the CT's Labels layer when it holds lesions and is newer
+    than the file saved beside the CT and differs from it (outlines accepted but never saved,
+    or saved by hand since), with a warning naming it; otherwise None."""
+    if not path.is_file():
+        return None
+    saved_file = None if saved is None else Path(saved[1]["metadata"]["labels_file"])
+    if saved_file is not None and saved_file.stat().st_mtime >= path.stat().st_mtime:
+        return None
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # a copy that cannot be used is not the user's concern
+        recovered = _saved_labels_layer(path, image)
+    if recovered is None or not recovered[0].any():
+        return None
+    if saved is not None and np.array_equal(recovered[0], saved[0]):
+        return None
+    when = time.strftime("%Y-%m-%d %H:%M", time.localtime(path.stat().st_mtime))
+    warnings.warn(
+        f"EveryClick restored lesions accepted on {when} that were not saved beside the CT, "
+        f"from its recovery copy {path}"
+        + ("" if saved_file is None else f"; {saved_file.name} is left as it is"),
+        stacklevel=3,
+    )
+    return recovered
 
 
 def volume_layers(volume: CTVolume, path: Path) -> list[LayerData]:

@@ -32,7 +32,7 @@ from ..core.propagation import PropagationStep
 from ..core.segmenter import Prediction
 from ..core.windowing import DEFAULT_WINDOW, Window
 from ..io.layers import labels_layer_name
-from .autosave import Autosaver, autosave_path
+from .autosave import Autosaver, autosave_path, recovery_path
 from .background import SerialRunner
 from .gestures import DiskGesture, displayed_plane
 from .label_writes import LabelEdit, erase_edit, next_free_label, paste_into, undo_into
@@ -624,12 +624,26 @@ class Annotator:
         self._draw()
         if target is self.target:
             self.measuring.update(edit.slices)
-        if self.settings.autosave and self.image is not None:
-            path = autosave_path(self.image)
-            if path is None:
+        self._save(target)
+
+    def _save(self, target: Labels) -> None:
+        """Write `target` to its image's recovery copy and, with Autosave, beside its CT."""
+        image = self._image_of(target)
+        if image is None:
+            return
+        recovery, beside = recovery_path(image), autosave_path(image)
+        if recovery is None or beside is None:  # not read from a file
+            if self.settings.autosave:
                 show_info("autosave: the image has no source file to save beside")
-            else:
-                self.autosaver.save(target, path)
+            return
+        self.autosaver.save(target, [recovery, beside] if self.settings.autosave else [recovery])
+
+    def _image_of(self, target: Labels) -> Image | None:
+        """The image whose labels layer `target` is (an undo or a propagation may finish on
+        another image's layer than the one shown)."""
+        if target is self.target:
+            return self.image
+        return next((im for im, labels in self._image_targets.items() if labels is target), None)
 
     def _status(self, text: str) -> None:
         self._on_status(text)

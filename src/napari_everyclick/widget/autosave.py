@@ -1,4 +1,5 @@
-"""Optional autosave: the target labels as .nii.gz beside the source CT after each change.
+"""Saving in the background: the target labels as .nii.gz after each change, always to the CT's
+recovery copy (io.recovery) and, with *Autosave*, beside the source CT.
 
 The write goes through the plugin's npe2 writer (`io.layers.write_labels`, the same code as
 File > Save Selected Layers), which writes a temporary file and moves it into place with
@@ -6,22 +7,30 @@ os.replace, so a crash mid-write never leaves a truncated file. The labels are s
 GUI thread (one copy per accept, not per click) and compressed in a thread worker; changes made
 while a save runs are saved right after it, newest state last.
 
-A file already there that the layer did not come from (an earlier session's labels, when the CT
+A file beside the CT that the layer did not come from (an earlier session's labels, when the CT
 was opened some other way) is never overwritten: before the first save it is kept as
-`<name>_everyclick_labels.<date-time>.nii.gz`, and the user is told.
+`<name>_everyclick_labels.<date-time>.nii.gz`, and the user is told. The recovery copy is not
+kept aside: the reader brings it back whenever it holds what the file beside the CT does not.
 """
 
 from __future__ import annotations
 
 import shutil
 import time
+from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
 from napari.layers import Image, Labels
 from napari.utils.notifications import show_info, show_warning
 
-from ..io.layers import SAVED_LABELS_SUFFIX, saved_labels_path, write_labels
+from ..io.layers import (
+    SAVED_LABELS_SUFFIX,
+    recovery_labels_path,
+    saved_labels_path,
+    write_labels,
+)
+from ..io.recovery import recovery_dir
 from .background import Failure, catching, create_worker
 
 
@@ -37,6 +46,12 @@ def autosave_path(image: Image) -> Path | None:
     return None if source is None else saved_labels_path(source)
 
 
+def recovery_path(image: Image) -> Path | None:
+    """The recovery copy of the image's labels (io.recovery), if it was read from a file."""
+    source = source_path(image)
+    return None if source is None else recovery_labels_path(source)
+
+
 def backup_path(path: Path, when: float) -> Path:
     """`<name>_everyclick_labels.<YYYYmmdd-HHMMSS>.nii.gz` beside `path`, for time `when`."""
     stamp = time.strftime("%Y%m%d-%H%M%S", time.localtime(when))
@@ -48,6 +63,7 @@ def _keep_then_write(path: str, data: np.ndarray, meta: dict, keep_as: Path | No
     """Copy the file at `path` to `keep_as` first (when given), then write the labels."""
     if keep_as is not None:
         shutil.copy2(path, keep_as)
+    Path(path).parent.mkdir(parents=True, exist_ok=True)  # the recovery dir, the first time
     return write_labels(path, data, meta)
 
 
@@ -65,30 +81,38 @@ class Autosaver:
     def busy(self) -> bool:
         return self._worker is not None
 
-    def save(self, labels: Labels, path: Path) -> None:
-        """Snapshot `labels` now and write it to `path` (after any write in progress; a newer
-        snapshot for the same path replaces one still waiting, other paths keep theirs)."""
+    def save(self, labels: Labels, paths: Sequence[Path]) -> None:
+        """Snapshot `labels` now (one copy for all `paths`) and write it to each path, after
+        any write in progress; a newer snapshot for a path replaces one still waiting there."""
         meta = {
             "scale": tuple(labels.scale),
             "translate": tuple(labels.translate),
             "metadata": dict(labels.metadata),
         }
-        keep_as = None
-        if path not in self._checked:
-            self._checked.add(path)
-            came_from = labels.metadata.get("labels_file")
-            if path.exists() and (came_from is None or Path(came_from) != path):
-                keep_as = backup_path(path, time.time())
-                show_info(
-                    f"EveryClick autosave: {path.name} held other labels; kept them as "
-                    f"{keep_as.name}"
-                )
-        queued = self._queued.pop(path, None)
-        if queued is not None and queued[2] is not None:
-            keep_as = queued[2]  # that save's copy has not been made yet
-        self._queued[path] = (np.array(labels.data, copy=True), meta, keep_as)
+        data = np.array(labels.data, copy=True)
+        for path in paths:
+            keep_as = self._keep_as(labels, path)
+            queued = self._queued.pop(path, None)
+            if queued is not None and queued[2] is not None:
+                keep_as = queued[2]  # that save's copy has not been made yet
+            self._queued[path] = (data, meta, keep_as)
         if self._worker is None:
             self._start_next()
+
+    def _keep_as(self, labels: Labels, path: Path) -> Path | None:
+        """Where to keep the file at `path` before the first write to it, if the layer did not
+        come from it (not for recovery copies; see the module's doc); else None."""
+        if path in self._checked or path.parent == recovery_dir():
+            return None
+        self._checked.add(path)
+        came_from = labels.metadata.get("labels_file")
+        if not path.exists() or (came_from is not None and Path(came_from) == path):
+            return None
+        keep_as = backup_path(path, time.time())
+        show_info(
+            f"EveryClick autosave: {path.name} held other labels; kept them as {keep_as.name}"
+        )
+        return keep_as
 
     def _start_next(self) -> None:
         if not self._queued:
@@ -98,14 +122,14 @@ class Autosaver:
         worker = create_worker(
             catching(_keep_then_write), str(path), data, meta, keep_as, _start_thread=False
         )
-        worker.returned.connect(self._saved)
+        worker.returned.connect(lambda result: self._saved(path, result))
         worker.finished.connect(self._finished)
         self._worker = worker
         worker.start()
 
-    def _saved(self, result: list[str] | Failure) -> None:
+    def _saved(self, path: Path, result: list[str] | Failure) -> None:
         if isinstance(result, Failure):
-            show_warning(f"EveryClick autosave failed: {result.error}")
+            show_warning(f"EveryClick could not save the labels to {path}: {result.error}")
         else:
             self.last_saved = Path(result[0])
 

@@ -1,0 +1,30 @@
+"""The recovery copy of a CT's labels: outlines kept even when the user saves nothing.
+
+After every accept the widget writes the labels of a CT read from a file to
+`<recovery dir>/<name>-<path hash>_everyclick_labels.nii.gz` (io.layers.recovery_labels_path),
+whether or not *Autosave* also writes them beside the CT. The recovery dir is `$EVERYCLICK_RECOVERY_DIR` when set, else the
+user's cache dir (`~/.cache/napari-everyclick/recovery` on Linux): never the CT's own folder,
+which may be read-only or a shared dataset. The hash is of the CT's absolute path, so two CTs
+of one name in different folders keep apart.
+
+Opening the CT again (io.layers.read_layers) brings the recovery copy back when it is newer than
+the file saved beside the CT and holds other labels: a crash, a viewer closed without saving or
+a failed save loses no accepted outline.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from platformdirs import user_cache_dir
+
+RECOVERY_DIR_ENV = "EVERYCLICK_RECOVERY_DIR"
+
+
+def recovery_dir() -> Path:
+    """Where recovery copies live: $EVERYCLICK_RECOVERY_DIR, else the user's cache dir."""
+    chosen = os.environ.get(RECOVERY_DIR_ENV)
+    if chosen:
+        return Path(chosen)
+    return Path(user_cache_dir("napari-everyclick", appauthor=False)) / "recovery"
