@@ -37,6 +37,7 @@ def _evaluate(args: argparse.Namespace) -> int:
         device=args.device,
         shrink=tuple(args.shrink) if args.shrink else None,
         network_only=args.network_only,
+        lesion_contrast=tuple(args.lesion_contrast) if args.lesion_contrast else None,
     )
 
 
@@ -164,6 +165,14 @@ def build_parser() -> argparse.ArgumentParser:
         type=float,
         metavar=("MIN", "MAX"),
         help="shrink each lesion to an equivalent diameter in [MIN, MAX] px (scale test)",
+    )
+    p.add_argument(
+        "--lesion-contrast",
+        nargs=2,
+        type=float,
+        metavar=("MIN", "MAX"),
+        help="make each lesion MIN..MAX HU brighter or darker than its surroundings, the "
+        "outline unchanged (edge-visibility test)",
     )
     p.add_argument(
         "--network-only",

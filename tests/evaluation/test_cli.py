@@ -65,6 +65,21 @@ def test_evaluate_options_limit_largest_slice_radius(case_path, tmp_path):
     assert [(r["z"], r["lesion"]) for r in report["samples"]] == [(1, 1)]
 
 
+def test_the_edge_visibility_test_is_recorded_and_helps_flood_fill(case_path, tmp_path, capsys):
+    def first_iou(*extra: str) -> float:
+        out = tmp_path / "-".join(extra or ("plain",))
+        args = ["evaluate", "--method", "flood", "--data", str(case_path), "--clicks", "1"]
+        assert main([*args, *extra, "--out", str(out)]) == 0
+        report = json.loads((out / "report.json").read_text())
+        assert report["lesion_contrast_hu"] == ([float(v) for v in extra[1:]] or None)
+        return report["iou_at"][0]
+
+    assert first_iou("--lesion-contrast", "300", "300") > first_iou()
+    bad = ["--lesion-contrast", "50", "10", "--out", str(tmp_path / "bad")]
+    assert main(["evaluate", "--method", "disk", "--data", str(case_path), *bad]) == 2
+    assert "0 <= MIN <= MAX" in capsys.readouterr().err
+
+
 def test_unknown_method_exits_2(case_path, tmp_path, capsys):
     code = main(
         ["evaluate", "--method", "nope", "--data", str(case_path), "--out", str(tmp_path / "o")]

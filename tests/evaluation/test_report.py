@@ -9,7 +9,7 @@ import pytest
 
 from napari_everyclick.core.classical.disk import DiskSegmenter
 from napari_everyclick.core.errors import EveryClickError, ReadError
-from napari_everyclick.evaluation.plots import curve_label, plot_reports
+from napari_everyclick.evaluation.plots import curve_label, curve_marker, plot_reports
 from napari_everyclick.evaluation.report import (
     Report,
     SampleResult,
@@ -161,6 +161,9 @@ def test_curve_labels_tell_a_card_path_and_a_scale_test_apart(report):
     assert curve_label(by_path) == "ritm-x, avg (n=7)"
     shrunk = replace(by_path, shrink_to_diameter_px=[5.0, 30.0])
     assert curve_label(shrunk) == "ritm-x, avg, shrunk to 5-30 px (n=7)"
+    contrasted = replace(by_path, lesion_contrast_hu=[30.0, 120.0])
+    assert curve_label(contrasted) == "ritm-x, avg, lesions +-30-120 HU (n=7)"
+    assert [curve_marker(r) for r in (by_path, shrunk, contrasted)] == [".", "x", "+"]
 
 
 def test_plot_reports_writes_a_png(report, tmp_path):

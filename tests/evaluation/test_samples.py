@@ -6,6 +6,7 @@ import json
 
 import numpy as np
 import pytest
+from scipy import ndimage
 
 from napari_everyclick.core.errors import ReadError
 from napari_everyclick.evaluation.samples import MIN_LESION_PX, iter_samples
@@ -52,3 +53,23 @@ def test_shrunk_samples_make_small_lesions_on_full_size_slices(case_path):
     big = max(range(len(samples)), key=lambda i: samples[i].target.sum())
     assert small[big].target.sum() < samples[big].target.sum()
     assert shrunk_samples(samples, 5.0, 8.0)[big].target.sum() == small[big].target.sum()
+
+
+def test_contrasted_samples_give_each_lesion_an_edge_and_keep_its_outline(case_path):
+    from napari_everyclick.evaluation.samples import case_samples, contrasted_samples
+
+    samples = case_samples(case_path)
+    bright = contrasted_samples(samples, 60.0, 60.0)
+    for i, (before, after) in enumerate(zip(samples, bright)):
+        np.testing.assert_array_equal(after.target, before.target)
+        change = after.hu - before.hu
+        sign = 1.0 if i % 2 == 0 else -1.0  # brighter, then darker
+        inside = ndimage.binary_erosion(before.target, iterations=2)
+        outside = ~ndimage.binary_dilation(before.target, iterations=3)
+        assert np.allclose(change[inside], sign * 60.0, atol=0.5)
+        assert np.abs(change[outside]).max() < 0.5
+    magnitudes = [
+        float(np.abs(a.hu - b.hu).max())
+        for a, b in zip(contrasted_samples(samples, 20, 80), samples)
+    ]
+    assert all(10.0 < m <= 80.0 for m in magnitudes) and len(set(np.round(magnitudes))) > 1

@@ -7,6 +7,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import torch
+from scipy import ndimage
 
 from napari_everyclick.core.windowing import Window
 from napari_everyclick.models.build import build_model, net_config
@@ -201,3 +202,25 @@ def test_propagation_views_start_from_the_neighbours_outline(store):
     prev, clicks, fresh = simulate_clicks(model, batch, cfg, rng, image)
     assert not any(fresh) and all(len(c) == 1 for c in clicks)
     np.testing.assert_array_equal(prev, np.stack([v.prior for v in batch]))
+
+
+def test_contrast_prob_gives_lesions_an_edge_and_draws_nothing_when_off(store):
+    on = ViewSampler(config(augment=AugmentConfig(contrast_prob=1.0)), store, [])
+    rng = np.random.default_rng(3)
+    deltas = []
+    for _ in range(12):
+        hu, target, _ = on.pick_object(rng)
+        i = next(k for k, mask in enumerate(store.lesions) if np.array_equal(mask > 0, target))
+        change = hu - store.hu[i]
+        inside = ndimage.binary_erosion(target, iterations=2)
+        deltas.append(float(np.median(change[inside])))
+        assert np.abs(change[~ndimage.binary_dilation(target, iterations=3)]).max() < 0.5
+    assert all(20.0 - 0.5 <= abs(d) <= 150.0 + 0.5 for d in deltas)
+    assert min(deltas) < 0 < max(deltas)  # brighter and darker lesions
+
+    off = ViewSampler(config(), store, [])
+    a, b = np.random.default_rng(4), np.random.default_rng(4)
+    hu, target, _ = off.pick_object(a)
+    assert any(np.array_equal(hu, stored) for stored in store.hu)
+    b.integers(len(off.lesions))
+    assert a.random() == b.random()  # the off switch draws nothing from the stream

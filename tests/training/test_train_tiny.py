@@ -232,3 +232,23 @@ def test_a_bad_hand_over_is_refused_before_training(data_root, tmp_path):
     with pytest.raises(ValueError, match="drag_clicks must be a whole number"):
         train(config)
     assert not (tmp_path / "runs" / "tiny-bad-handover" / "checkpoint.pt").exists()
+
+
+def test_validation_with_lesion_contrast_scores_click_1_on_contrasted_lesions(data_root, tmp_path):
+    path = write_config(tmp_path, data_root, name="tiny-contrast", kind="ritm", max_steps=1)
+    config = load_config(path)
+    config.val_lesion_contrast = [40.0, 80.0]
+    config.augment.contrast_prob = 1.0
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(factory, "onnx_available", lambda: False)
+        folder = train(config)
+    row = {k: float(v) for k, v in next(csv.DictReader((folder / "val.csv").open())).items()}
+    k = config.val_clicks
+    plain = 0.4 * row["iou1_avg"] + 0.2 * (row[f"iou{k}_avg"] + row["iou1_static"])
+    plain += 0.2 * row[f"iou{k}_static"]
+    assert row["score"] == pytest.approx((plain + 0.2 * row["iou1_avg_contrast"]) / 1.2)
+    validator = Validator(config)
+    assert [s.target.sum() for s in validator.contrasted] == [
+        s.target.sum() for s in validator.samples
+    ]
+    assert all((c.hu != s.hu).any() for c, s in zip(validator.contrasted, validator.samples))

@@ -230,3 +230,18 @@ def shrink_object(
     out_hu = cv2.copyMakeBorder(small_hu, *pads, cv2.BORDER_REFLECT)
     out_t = cv2.copyMakeBorder(small_t.astype(np.uint8), *pads, cv2.BORDER_CONSTANT, value=0)
     return out_hu, out_t > 0
+
+
+PARTIAL_VOLUME_SIGMA_PX = 0.7
+"""Blur of a contrasted object's edge (Gaussian sigma, slice pixels), as a scanner's."""
+
+
+def contrast_object(hu: np.ndarray, target: np.ndarray, delta_hu: float) -> np.ndarray:
+    """The slice (HU) with the object `target` made `delta_hu` HU brighter (darker when
+    negative), its edge blurred as partial volume does: the same lesion, outline and texture,
+    but with an edge the CT shows (an edge-visibility test; our sarcomas differ from the muscle
+    around them by a median 5 HU)."""
+    step = cv2.GaussianBlur(
+        target.astype(np.float32), (0, 0), PARTIAL_VOLUME_SIGMA_PX, borderType=cv2.BORDER_REFLECT
+    )
+    return np.asarray(hu, dtype=np.float32) + np.float32(delta_hu) * step

@@ -28,6 +28,15 @@ RADIUS_STYLES: dict[str, str | tuple] = {
 """Line style per radius strategy; the colour is per method, so variants of one method match."""
 SHRUNK_MARKER = "x"
 """Marker of a scale test (`--shrink`), so it never looks like the same method unshrunk."""
+CONTRAST_MARKER = "+"
+"""Marker of an edge-visibility test (`--lesion-contrast`)."""
+
+
+def curve_marker(report: Report) -> str:
+    """The marker of a report's curve: its test's, or a dot for the data as they are."""
+    if report.shrink_to_diameter_px:
+        return SHRUNK_MARKER
+    return CONTRAST_MARKER if report.lesion_contrast_hu else "."
 
 
 def curve_label(report: Report) -> str:
@@ -47,7 +56,7 @@ def plot_curves(reports: Sequence[Report], out: str | Path) -> Path:
         ax.plot(
             range(1, report.clicks + 1),
             report.iou_at,
-            marker=SHRUNK_MARKER if report.shrink_to_diameter_px else ".",
+            marker=curve_marker(report),
             color=f"C{methods.index(report.method) % 10}",
             linestyle=RADIUS_STYLES.get(report.radius, "-"),
             label=curve_label(report),

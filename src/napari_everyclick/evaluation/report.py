@@ -157,6 +157,7 @@ class Report:
     date: str
     git_dirty: bool | None = None  # absent from reports written before it was recorded
     shrink_to_diameter_px: list[float] | None = None  # `--shrink MIN MAX` scale test
+    lesion_contrast_hu: list[float] | None = None  # `--lesion-contrast MIN MAX` edge test
     network_only: bool = False  # `--network-only`: a card's network without its hand-over
     recist: dict[str, dict[str, float]] = field(default_factory=dict)  # absent before 2026-11-25
     samples: list[SampleResult] = field(default_factory=list)
@@ -246,6 +247,9 @@ def report_label(report: Report) -> str:
     if report.shrink_to_diameter_px:
         low, high = report.shrink_to_diameter_px
         label += f", shrunk to {low:g}-{high:g} px"
+    if report.lesion_contrast_hu:
+        low, high = report.lesion_contrast_hu
+        label += f", lesions +-{low:g}-{high:g} HU"
     return label
 
 

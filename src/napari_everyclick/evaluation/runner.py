@@ -33,7 +33,14 @@ from .report import (
     format_table,
     summarize,
 )
-from .samples import MIN_LESION_PX, Sample, case_files, case_samples, shrunk_samples
+from .samples import (
+    MIN_LESION_PX,
+    Sample,
+    case_files,
+    case_samples,
+    contrasted_samples,
+    shrunk_samples,
+)
 
 EVALUATION_RADII: tuple[str, ...] = (
     "avg",
@@ -209,6 +216,7 @@ def run_evaluation(
     device: str | None = "auto",
     shrink: tuple[float, float] | None = None,
     network_only: bool = False,
+    lesion_contrast: tuple[float, float] | None = None,
 ) -> int:
     """`everyclick evaluate`: write out/report.json and out/iou_curve.png, print the table.
 
@@ -222,6 +230,13 @@ def run_evaluation(
     samples = load_samples(data, split, largest_slice, limit)
     if shrink is not None:
         samples = shrunk_samples(samples, *shrink)
+    if lesion_contrast is not None:
+        low, high = lesion_contrast
+        if not 0.0 <= low <= high:
+            raise EveryClickError(
+                f"--lesion-contrast needs 0 <= MIN <= MAX HU, got {low:g} {high:g}"
+            )
+        samples = contrasted_samples(samples, low, high)
     result = evaluate_segmenter(segmenter, samples, clicks, radius)
     commit, dirty = git_state()
     report = Report.from_result(
@@ -232,6 +247,7 @@ def run_evaluation(
         split=split,
         largest_slice=largest_slice,
         shrink_to_diameter_px=list(shrink) if shrink else None,
+        lesion_contrast_hu=list(lesion_contrast) if lesion_contrast else None,
         network_only=network_only,
         limit=limit,
         device=None if is_classical(method) else device,

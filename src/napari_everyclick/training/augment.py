@@ -18,7 +18,7 @@ import numpy as np
 from scipy.stats import truncnorm
 
 from ..core.clicks import Click
-from ..core.geometry import Box, shift_inside, shrink_object, square_around
+from ..core.geometry import Box, contrast_object, shift_inside, shrink_object, square_around
 from ..core.windowing import WINDOW_PRESETS, Window
 from ..inference.crops import CropConfig, first_click_box
 from .config import AugmentConfig
@@ -53,6 +53,16 @@ def shrink_to_diameter(
 ) -> tuple[np.ndarray, np.ndarray]:
     """Shrink the object to an equivalent diameter of U(5, 30) px (tiny nodules)."""
     return shrink_object(hu, target, rng.uniform(5.0, 30.0))
+
+
+CONTRAST_HU = (20.0, 150.0)
+"""Magnitude range of the lesion contrast of `AugmentConfig.contrast_prob`, HU."""
+
+
+def contrast_lesion(hu: np.ndarray, target: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """The slice with the lesion made U(CONTRAST_HU) HU brighter or darker (even odds)."""
+    delta = rng.uniform(*CONTRAST_HU) * (1.0 if rng.random() < 0.5 else -1.0)
+    return contrast_object(hu, target, delta)
 
 
 def jitter_window(config: AugmentConfig, base: Window, rng: np.random.Generator) -> Window:

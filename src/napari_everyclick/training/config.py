@@ -29,6 +29,10 @@ class AugmentConfig:
     tiny_prob: float = 0.15  # shrink the slice so the object's diameter is 5..30 px
     other_window_prob: float = 0.3  # a window of another anatomy instead of soft tissue
     noise_prob: float = 0.0  # additive Gaussian HU noise
+    # share of lesion views whose lesion is made +-U(20, 150) HU brighter or darker than its
+    # surroundings, outline unchanged (core.geometry.contrast_object): our sarcomas hardly
+    # differ from muscle, so without it a network never sees a lesion edge it could follow
+    contrast_prob: float = 0.0
 
 
 @dataclass
@@ -72,6 +76,10 @@ class TrainConfig:
     val_every_minutes: float = 10.0
     val_samples: int = 80
     val_clicks: int = 5
+    # also score click 1 (avg radius) on the val samples with each lesion +-MIN..MAX HU
+    # (`everyclick evaluate --lesion-contrast`); it then weighs 0.2 in the score, which is
+    # divided by 1.2 to stay a mean (None: not measured, the score as before)
+    val_lesion_contrast: list[float] | None = None
     # first-click settings chosen at each validation, by click-1 IoU on the val samples (see
     # training/loop.py CALIBRATED), e.g. {"first_plain_click_threshold": [0.3, 0.4, 0.5]}; the
     # chosen values go into the val.csv row and into the exported card's predictor settings

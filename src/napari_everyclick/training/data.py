@@ -22,6 +22,7 @@ from ..inference.inputs import PAD_VALUE, image_channels
 from ..io.npz import read_npz_case
 from .augment import (
     choose_crop,
+    contrast_lesion,
     jitter_window,
     optimal_crop_bounds,
     shrink_to_diameter,
@@ -135,7 +136,11 @@ class ViewSampler:
             hu = self.store.hu[obj.slice_index]
             return hu, obj.full_mask(hu.shape), self.store.windows[obj.slice_index]
         i, lesion = self.lesions[int(rng.integers(len(self.lesions)))]
-        return self.store.hu[i], self.store.lesions[i] == lesion, self.store.windows[i]
+        hu, target = self.store.hu[i], self.store.lesions[i] == lesion
+        contrast_prob = self.config.augment.contrast_prob
+        if contrast_prob and rng.random() < contrast_prob:  # no draw when off: same stream
+            hu = contrast_lesion(hu, target, rng)
+        return hu, target, self.store.windows[i]
 
     def sample(self, rng: np.random.Generator) -> View:
         if rng.random() < self.config.data.propagation_prob:

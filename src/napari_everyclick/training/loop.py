@@ -28,7 +28,7 @@ from tqdm import tqdm
 
 from ..core.classical.disk import DiskSegmenter
 from ..evaluation.runner import evaluate_segmenter
-from ..evaluation.samples import Sample, iter_samples
+from ..evaluation.samples import Sample, contrasted_samples, iter_samples
 from ..inference.factory import behind_handover, handover_rule, make_predictor
 from ..inference.predictor import ClickPredictor, PredictorConfig
 from ..models.build import build_model, net_config
@@ -74,6 +74,8 @@ class Validator:
             idx = np.linspace(0, len(samples) - 1, config.val_samples).round().astype(int)
             samples = [samples[i] for i in idx]
         self.samples: list[Sample] = samples
+        contrast = config.val_lesion_contrast
+        self.contrasted = None if contrast is None else contrasted_samples(samples, *contrast)
         disk = evaluate_segmenter(DiskSegmenter(), samples, 1, "avg", progress=False)
         self.disk_iou1 = np.array([row.ious[0] for row in disk.rows])
 
@@ -101,12 +103,17 @@ class Validator:
             if radius == "avg":
                 metrics["beats_disk_share"] = float((ious[:, 0] > self.disk_iou1).mean())
                 metrics["latency_ms"] = float(np.median([t for r in rows for t in r.latency_ms]))
-        metrics["score"] = float(
+        score = (
             0.4 * metrics["iou1_avg"]
             + 0.2 * metrics[f"iou{k}_avg"]
             + 0.2 * metrics["iou1_static"]
             + 0.2 * metrics[f"iou{k}_static"]
         )
+        if self.contrasted is not None:
+            rows = evaluate_segmenter(segmenter, self.contrasted, 1, "avg", progress=False).rows
+            metrics["iou1_avg_contrast"] = float(np.mean([row.ious[0] for row in rows]))
+            score = (score + 0.2 * metrics["iou1_avg_contrast"]) / 1.2
+        metrics["score"] = float(score)
         return metrics
 
     def settings(self, metrics: dict[str, float]) -> PredictorConfig:
