@@ -27,6 +27,7 @@ from qtpy.QtWidgets import (
 
 from ..core.clicks import STATIC_RADIUS_PX
 from ..core.windowing import DEFAULT_WINDOW, WINDOW_PRESETS
+from ..io.recovery import recovery_dir
 from ..methods import MethodInfo
 from .keys import SHORTCUTS
 from .segmenters import DEVICES
@@ -141,6 +142,11 @@ class ControlPanel(QWidget):
         )
         self.overwrite_check = QCheckBox("Overwrite other labels")
         self.autosave_check = QCheckBox("Autosave .nii.gz beside the CT")
+        self.autosave_check.setToolTip(
+            "after each accept, write <CT name>_everyclick_labels.nii.gz beside the CT file; "
+            "reopening the CT opens it too. On or off, each accept also goes to a recovery "
+            f"copy in {recovery_dir()}, which reopening the CT brings back if it was not saved"
+        )
         self.axes_check = QCheckBox("Draw RECIST axes")
         form.addRow("Static radius", self.radius_spin)
         form.addRow("Label", self.label_spin)
