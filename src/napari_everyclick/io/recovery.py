@@ -2,10 +2,11 @@
 
 After every accept the widget writes the labels of a CT read from a file to
 `<recovery dir>/<name>-<path hash>_everyclick_labels.nii.gz` (io.layers.recovery_labels_path),
-whether or not *Autosave* also writes them beside the CT. The recovery dir is `$EVERYCLICK_RECOVERY_DIR` when set, else the
-user's cache dir (`~/.cache/napari-everyclick/recovery` on Linux): never the CT's own folder,
-which may be read-only or a shared dataset. The hash is of the CT's absolute path, so two CTs
-of one name in different folders keep apart.
+whether or not *Autosave* also writes them beside the CT. The recovery dir is
+`$EVERYCLICK_RECOVERY_DIR` when set, else the user's cache dir
+(`~/.cache/napari-everyclick/recovery` on Linux): never the CT's own folder, which may be
+read-only or a shared dataset. The hash is of the CT's absolute path, so two CTs of one name in
+different folders keep apart.
 
 Opening the CT again (io.layers.read_layers) brings the recovery copy back when it is newer than
 the file saved beside the CT and holds other labels: a crash, a viewer closed without saving or
