@@ -94,26 +94,31 @@ def iter_samples(
         yield from case_samples(path, largest_slice)
 
 
+def spread(i: int, low: float, high: float) -> float:
+    """The i-th of a deterministic, evenly spread sequence in [low, high]: low + (high - low) x
+    frac(0.618 i) (the golden ratio's steps never repeat and fill the range evenly)."""
+    return low + (high - low) * ((0.6180339887 * i) % 1.0)
+
+
 def shrunk_samples(samples: Sequence[Sample], low_px: float, high_px: float) -> list[Sample]:
     """The samples with each lesion shrunk to an equivalent diameter in [low_px, high_px]
-    (deterministic: sample i gets low + (high - low) * frac(0.618 i)); the slice is mirror-
+    (deterministic: sample i gets `spread(i, low, high)`); the slice is mirror-
     padded back to its size. Lesions already smaller stay as they are."""
     out = []
     for i, sample in enumerate(samples):
-        diameter = low_px + (high_px - low_px) * ((0.6180339887 * i) % 1.0)
-        hu, target = shrink_object(sample.hu, sample.target, diameter)
+        hu, target = shrink_object(sample.hu, sample.target, spread(i, low_px, high_px))
         out.append(replace(sample, hu=hu, target=target))
     return out
 
 
 def contrasted_samples(samples: Sequence[Sample], low_hu: float, high_hu: float) -> list[Sample]:
     """The samples with each lesion given a contrast to its surroundings of magnitude in
-    [low_hu, high_hu] HU (sample i: low + (high - low) * frac(0.618 i), brighter for even i,
+    [low_hu, high_hu] HU (sample i: `spread(i, low, high)`, brighter for even i,
     darker for odd i, as enhancing and hypodense lesions are), the truth unchanged: how well a
     method follows an outline the CT shows (edge-visibility test)."""
     out = []
     for i, sample in enumerate(samples):
-        magnitude = low_hu + (high_hu - low_hu) * ((0.6180339887 * i) % 1.0)
+        magnitude = spread(i, low_hu, high_hu)
         delta = magnitude if i % 2 == 0 else -magnitude
         out.append(replace(sample, hu=contrast_object(sample.hu, sample.target, delta)))
     return out
