@@ -31,8 +31,8 @@ from ..core.measurements import LesionMeasurement
 from ..core.propagation import PropagationStep
 from ..core.segmenter import Prediction
 from ..core.windowing import DEFAULT_WINDOW, Window
-from ..io.layers import labels_layer_name
-from .autosave import Autosaver, autosave_path, recovery_path
+from ..io.layers import labels_layer_name, recovery_labels_path, saved_labels_path
+from .autosave import Autosaver, source_path
 from .background import SerialRunner
 from .gestures import DiskGesture, displayed_plane
 from .label_writes import LabelEdit, erase_edit, next_free_label, paste_into, undo_into
@@ -631,12 +631,15 @@ class Annotator:
         image = self._image_of(target)
         if image is None:
             return
-        recovery, beside = recovery_path(image), autosave_path(image)
-        if recovery is None or beside is None:  # not read from a file
+        source = source_path(image)
+        if source is None:  # not read from a file
             if self.settings.autosave:
                 show_info("autosave: the image has no source file to save beside")
             return
-        self.autosaver.save(target, [recovery, beside] if self.settings.autosave else [recovery])
+        paths = [recovery_labels_path(source)]
+        if self.settings.autosave:
+            paths.append(saved_labels_path(source))
+        self.autosaver.save(target, paths)
 
     def _image_of(self, target: Labels) -> Image | None:
         """The image whose labels layer `target` is (an undo or a propagation may finish on

@@ -24,12 +24,7 @@ import numpy as np
 from napari.layers import Image, Labels
 from napari.utils.notifications import show_info, show_warning
 
-from ..io.layers import (
-    SAVED_LABELS_SUFFIX,
-    recovery_labels_path,
-    saved_labels_path,
-    write_labels,
-)
+from ..io.layers import SAVED_LABELS_SUFFIX, write_labels
 from ..io.recovery import recovery_dir
 from .background import Failure, catching, create_worker
 
@@ -38,18 +33,6 @@ def source_path(image: Image) -> Path | None:
     """The file or DICOM folder the image was read from, if napari or our reader recorded it."""
     recorded = image.metadata.get("source_path") or image.source.path
     return Path(recorded) if recorded else None
-
-
-def autosave_path(image: Image) -> Path | None:
-    """`<source name>_everyclick_labels.nii.gz` beside the source file (or DICOM folder)."""
-    source = source_path(image)
-    return None if source is None else saved_labels_path(source)
-
-
-def recovery_path(image: Image) -> Path | None:
-    """The recovery copy of the image's labels (io.recovery), if it was read from a file."""
-    source = source_path(image)
-    return None if source is None else recovery_labels_path(source)
 
 
 def backup_path(path: Path, when: float) -> Path:
