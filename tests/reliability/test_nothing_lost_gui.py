@@ -159,6 +159,35 @@ def test_lesions_accepted_without_autosave_come_back_when_the_ct_is_opened_again
     assert [p.name for p in recovery_dir().iterdir()] == [recovery_labels_path(source).name]
 
 
+def test_strokes_painted_with_the_napari_brush_reach_the_recovery_copy_and_the_table(
+    make_napari_viewer, qtbot, tmp_path
+):
+    """Before: a lesion painted or corrected with napari's own brush reached neither the
+    recovery copy nor the measurement table until the next accept, so a crash after an hour of
+    hand painting lost it all."""
+    source = _nifti_case(tmp_path)
+    viewer = make_napari_viewer()
+    viewer.open(str(source), plugin="napari-everyclick")
+    widget = _dock_and_accept_at(viewer, qtbot, 30, 30, autosave=False)
+    labels = viewer.layers["case lesions"]
+    labels.brush_size = 6
+    labels.paint((3, 60, 60), 5)  # strokes by hand, after the accept
+    labels.paint((4, 61, 61), 5)
+    saver = widget.annotator.autosaver
+    recovery = recovery_labels_path(source)
+
+    def painted_in_recovery() -> bool:
+        if saver.busy or not recovery.exists():
+            return False
+        return 5 in np.asanyarray(nib.load(recovery).dataobj)
+
+    qtbot.waitUntil(painted_in_recovery, timeout=20_000)
+    in_recovery = np.asanyarray(nib.load(recovery).dataobj).T
+    np.testing.assert_array_equal(in_recovery, labels.data)
+    (painted,) = [row for row in widget.annotator.measuring.rows if row.label == 5]
+    assert painted.slices == 2
+
+
 def test_an_autosave_keeps_a_file_it_did_not_come_from_before_writing_over_it(
     make_napari_viewer, qtbot, tmp_path, notifications
 ):

@@ -35,6 +35,7 @@ from ..io.layers import labels_layer_name, recovery_labels_path, saved_labels_pa
 from .autosave import Autosaver, source_path
 from .background import SerialRunner
 from .gestures import DiskGesture, displayed_plane
+from .hand_edits import HandEdits
 from .label_writes import LabelEdit, erase_edit, next_free_label, paste_into, undo_into
 from .layers import (
     create_target_labels,
@@ -116,6 +117,7 @@ class Annotator:
         self.editors: OrderedDict[Hashable, tuple[Plane, ObjectEditor]] = OrderedDict()
         self.accepts: list[tuple[Labels, LabelEdit]] = []
         self.measuring = LabelMeasurements(viewer, on_measurements)
+        self.hand_edits = HandEdits(self._painted_by_hand)
         self.last_latency_ms: float | None = None
         self.device = "cpu"
         self._live: tuple[Plane, Click] | None = None
@@ -163,8 +165,7 @@ class Annotator:
         ensure_preview_layer(self.viewer, image)
         target = self._target_for(image)
         if target is not self.target:
-            self.target = target
-            self._on_target(target)
+            self._retarget(target)
         self.plane = None
         self._on_dims()
         self.refresh_measurements()
@@ -183,10 +184,14 @@ class Annotator:
             labels = None
         if labels is self.target:
             return
-        self.target = labels
-        self._on_target(labels)
+        self._retarget(labels)
         self._reset_edit_initials()
         self.refresh_measurements()
+
+    def _retarget(self, labels: Labels | None) -> None:
+        self.target = labels
+        self.hand_edits.watch(labels)
+        self._on_target(labels)
 
     def _target_for(self, image: Image) -> Labels | None:
         """The labels layer for `image`'s objects: the one last used with it (switching to
@@ -208,8 +213,7 @@ class Annotator:
         """The target Labels layer, created to match the image if there is none."""
         if self.target is None or self.target not in self.viewer.layers:
             assert self.image is not None
-            self.target = create_target_labels(self.viewer, self.image)
-            self._on_target(self.target)
+            self._retarget(create_target_labels(self.viewer, self.image))
             self.refresh_measurements()
         return self.target
 
@@ -297,7 +301,8 @@ class Annotator:
             show_error(str(exc))
             return
         replace = self.settings.edit_label > 0
-        edit = paste_into(target, plane, mask, label, self.settings.overwrite, replace)
+        with self.hand_edits.ours():
+            edit = paste_into(target, plane, mask, label, self.settings.overwrite, replace)
         if edit.size == 0:
             self._status("nothing written: the object lies on other labels (see 'overwrite')")
             return
@@ -318,7 +323,8 @@ class Annotator:
             target, edit = self.accepts.pop()
             if target not in self.viewer.layers:
                 continue
-            undo_into(target, edit)
+            with self.hand_edits.ours():
+                undo_into(target, edit)
             self._after_edit(target, edit)
             self._status(f"undid the accept of label {edit.label}")
             return
@@ -338,7 +344,8 @@ class Annotator:
             self._status(f"label {label} has no pixels: nothing to delete")
             return
         edit = erase_edit(target.data, indices, label)
-        target.data_setitem(edit.indices, edit.after)
+        with self.hand_edits.ours():
+            target.data_setitem(edit.indices, edit.after)
         self.accepts.append((target, edit))
         self._after_edit(target, edit)
         where = f" on {len(edit.slices)} slice(s)" if edit.slices else ""
@@ -407,7 +414,8 @@ class Annotator:
     def _propagation_step(self, run: PropagationRun, step: PropagationStep) -> None:
         if run.target not in self.viewer.layers:
             return
-        edit = run.write_step(step, self.settings.overwrite)
+        with self.hand_edits.ours():
+            edit = run.write_step(step, self.settings.overwrite)
         if edit is not None and run.target is self.target:
             self.measuring.update(edit.slices)
             self._status(f"propagated label {run.label} to slice {step.z}")
@@ -508,7 +516,7 @@ class Annotator:
         return " \u00b7 ".join(parts)
 
     def refresh_measurements(self) -> None:
-        """Re-measure the whole target layer (after switching target, or manual painting)."""
+        """Re-measure the whole target layer (after switching target, or on request)."""
         self.measuring.reset(self.image, self.target)
 
     def show_lesion(self, label: int, z: int) -> None:
@@ -538,7 +546,9 @@ class Annotator:
         self.measuring.set_draw_axes(self.settings.draw_axes)
 
     def close(self) -> None:
-        """Give the mouse and keys back to napari; accepted labels stay as they are."""
+        """Give the mouse and keys back to napari (saving strokes painted by hand that wait for
+        a pause); accepted labels stay as they are."""
+        self.hand_edits.close()
         self.runner.close()
         self.tool.close()
         if self.gesture in self.viewer.mouse_drag_callbacks:
@@ -625,6 +635,13 @@ class Annotator:
         if target is self.target:
             self.measuring.update(edit.slices)
         self._save(target)
+
+    def _painted_by_hand(self, layer: Labels, slices: tuple[int, ...] | None) -> None:
+        """Strokes of napari's own Labels tools on `layer` (widget.hand_edits): re-measure the
+        slices they touched (all when None) and save the layer, as after an accept."""
+        if layer is self.target:
+            self.measuring.update(slices)
+        self._save(layer)
 
     def _save(self, target: Labels) -> None:
         """Write `target` to its image's recovery copy and, with Autosave, beside its CT."""

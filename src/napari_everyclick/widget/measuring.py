@@ -1,7 +1,7 @@
 """Keeping the measurement table of the target labels current, and the RECIST axes lines.
 
-A full pass when the target changes (or on request, after painting by hand), then only the
-slices an edit touched (`core.measurements.MeasurementTable`); the rows go to the table view and,
+A full pass when the target changes (or on request), then only the slices an edit touched
+(an accept, or a stroke painted by hand: widget.hand_edits) (`core.measurements.MeasurementTable`); the rows go to the table view and,
 when asked, the long and short axes are drawn in the "everyclick: RECIST axes" layer.
 """
 
@@ -42,11 +42,11 @@ class LabelMeasurements:
             self.table.update(np.asarray(target.data))
         self._publish()
 
-    def update(self, slices: Iterable[int]) -> None:
-        """Re-measure the slices an edit touched (all, for a 2D layer)."""
+    def update(self, slices: Iterable[int] | None) -> None:
+        """Re-measure the slices an edit touched (all when None, and for a 2D layer)."""
         if self.table is None or self.target is None:
             return
-        self.table.update(np.asarray(self.target.data), tuple(slices))
+        self.table.update(np.asarray(self.target.data), None if slices is None else tuple(slices))
         self._publish()
 
     def set_draw_axes(self, on: bool) -> None:

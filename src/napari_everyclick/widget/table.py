@@ -73,7 +73,7 @@ def slice_to_show(m: LesionMeasurement, column: int) -> int:
 class MeasurementView(QWidget):
     """A read-only table of LesionMeasurement rows with Export CSV and Refresh buttons.
 
-    on_refresh(): re-measure the whole labels layer (after painting with napari's tools).
+    on_refresh(): re-measure the whole labels layer (after napari's own Labels undo).
     on_show(label, slice): show that lesion on that slice (a double-click on its row).
     on_delete(label): delete that lesion (Delete lesion, on the selected row).
     """

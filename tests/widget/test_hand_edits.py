@@ -1,0 +1,72 @@
+"""Strokes painted by hand are told apart from the widget's own writes, reported once after a
+pause with the slices they touched, and the widget saves them (reliability/test_nothing_lost_gui
+has the round trip through the recovery copy)."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from napari_everyclick.widget.hand_edits import HandEdits
+
+from .conftest import MASS_Z, accept_the_mass, wait_idle
+
+
+def _watching(layer):
+    reports = []
+    edits = HandEdits(lambda lay, slices: reports.append((lay, slices)))
+    edits.watch(layer)
+    edits.watch(layer)  # twice: still one report per pause
+    return edits, reports
+
+
+def test_strokes_are_reported_once_after_a_pause_with_the_slices_they_touched(
+    make_napari_viewer, qtbot
+):
+    viewer = make_napari_viewer()
+    labels = viewer.add_labels(np.zeros((8, 40, 40), np.uint8))
+    _edits, reports = _watching(labels)  # kept: napari holds its callback weakly
+    labels.brush_size = 4
+    labels.paint((2, 10, 10), 3)
+    labels.paint((5, 20, 20), 3)
+    labels.data_setitem((np.array([6]), np.array([1]), np.array([1])), 4)
+    assert reports == []  # not before the pause
+    qtbot.waitUntil(lambda: reports != [], timeout=5_000)
+    assert reports == [(labels, (2, 5, 6))]
+
+
+def test_the_widgets_own_writes_are_not_hand_edits(make_napari_viewer, qtbot):
+    viewer = make_napari_viewer()
+    labels = viewer.add_labels(np.zeros((8, 40, 40), np.uint8))
+    edits, reports = _watching(labels)
+    with edits.ours():
+        labels.data_setitem((np.array([1]), np.array([1]), np.array([1])), 2)
+    edits.flush()
+    assert reports == []
+
+
+def test_a_2d_layer_is_reported_whole_and_closing_reports_what_waits(make_napari_viewer):
+    viewer = make_napari_viewer()
+    labels = viewer.add_labels(np.zeros((40, 40), np.uint8))
+    edits, reports = _watching(labels)
+    labels.paint((10, 10), 1)
+    edits.close()  # before the pause: reported now, not lost
+    assert reports == [(labels, None)]
+    labels.paint((20, 20), 1)
+    edits.flush()
+    assert reports == [(labels, None)]  # no longer watched
+
+
+def test_an_accept_is_saved_once_and_a_stroke_after_it_is_measured_and_saved(
+    phantom_viewer, dock_with, qtbot
+):
+    widget = dock_with(method="disk")
+    saved = []
+    widget.annotator._save = saved.append
+    labels = accept_the_mass(phantom_viewer, widget, qtbot)
+    wait_idle(qtbot, widget)
+    widget.annotator.hand_edits.flush()
+    assert saved == [labels]  # the accept's own save, not a second one for its write
+    labels.paint((MASS_Z, 5, 5), 9)
+    widget.annotator.hand_edits.flush()
+    assert saved == [labels, labels]
+    assert [row.label for row in widget.annotator.measuring.rows] == [1, 9]
