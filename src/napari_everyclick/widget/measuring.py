@@ -1,8 +1,9 @@
 """Keeping the measurement table of the target labels current, and the RECIST axes lines.
 
-A full pass when the target changes (or on request), then only the slices an edit touched
-(an accept, or a stroke painted by hand: widget.hand_edits) (`core.measurements.MeasurementTable`); the rows go to the table view and,
-when asked, the long and short axes are drawn in the "everyclick: RECIST axes" layer.
+A full pass when the target changes (or on request), then only the slices an edit touched: an
+accept, or strokes painted by hand (widget.hand_edits; `core.measurements.MeasurementTable`).
+The rows go to the table view and, when asked, the long and short axes are drawn in the
+"everyclick: RECIST axes" layer.
 """
 
 from __future__ import annotations
