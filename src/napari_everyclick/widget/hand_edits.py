@@ -7,7 +7,8 @@ already), and for a brush stroke before the pixels are written. So a hand edit i
 the user pauses, QUIET_MS after the last stroke: `on_settled(layer, slices)`, with the slices
 along axis 0 of a 3D layer that the strokes touched (None: a 2D layer, or not known). A run of
 strokes costs one measurement and one snapshot of the volume, not one each. napari's own Labels
-undo emits no event; it is saved with the next edit.
+undo emits no `paint` event (only `set_data`, which other changes emit too); it is saved with the
+next edit.
 """
 
 from __future__ import annotations
