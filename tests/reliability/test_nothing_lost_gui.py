@@ -188,6 +188,34 @@ def test_strokes_painted_with_the_napari_brush_reach_the_recovery_copy_and_the_t
     assert painted.slices == 2
 
 
+def test_a_stroke_undone_with_napari_undo_is_undone_in_the_recovery_copy_and_the_table(
+    make_napari_viewer, qtbot, tmp_path
+):
+    """Before: napari's own undo (Ctrl+Z on the labels layer) emits no paint event, so an
+    undone stroke stayed in the recovery copy and the table until the next edit."""
+    source = _nifti_case(tmp_path)
+    viewer = make_napari_viewer()
+    viewer.open(str(source), plugin="napari-everyclick")
+    widget = _dock_and_accept_at(viewer, qtbot, 30, 30, autosave=False)
+    labels = viewer.layers["case lesions"]
+    labels.brush_size = 6
+    labels.paint((3, 60, 60), 5)
+    saver = widget.annotator.autosaver
+    recovery = recovery_labels_path(source)
+
+    def recovered_has_5() -> bool | None:
+        if saver.busy or not recovery.exists():
+            return None
+        return 5 in np.asanyarray(nib.load(recovery).dataobj)
+
+    qtbot.waitUntil(lambda: recovered_has_5() is True, timeout=20_000)
+    labels.undo()
+    qtbot.waitUntil(lambda: recovered_has_5() is False, timeout=20_000)
+    in_recovery = np.asanyarray(nib.load(recovery).dataobj).T
+    np.testing.assert_array_equal(in_recovery, labels.data)
+    assert 5 not in [row.label for row in widget.annotator.measuring.rows]
+
+
 def test_an_autosave_keeps_a_file_it_did_not_come_from_before_writing_over_it(
     make_napari_viewer, qtbot, tmp_path, notifications
 ):

@@ -44,6 +44,29 @@ def test_the_widgets_own_writes_are_not_hand_edits(make_napari_viewer, qtbot):
     assert reports == []
 
 
+def test_napari_undo_and_redo_are_reported_with_their_slices_and_a_refresh_is_not(
+    make_napari_viewer,
+):
+    viewer = make_napari_viewer()
+    labels = viewer.add_labels(np.zeros((8, 40, 40), np.uint8))
+    edits, reports = _watching(labels)
+    labels.paint((2, 10, 10), 3)
+    labels.data_setitem((np.array([6]), np.array([1]), np.array([1])), 4)
+    edits.flush()
+    reports.clear()
+    labels.refresh()
+    viewer.dims.set_point(0, 5)  # slicing refreshes the layer too
+    edits.flush()
+    assert reports == []
+    labels.undo()  # the data_setitem write
+    edits.flush()
+    assert reports == [(labels, (6,))] and labels.data[6, 1, 1] == 0
+    labels.undo()  # the brush stroke
+    labels.redo()
+    edits.flush()
+    assert reports == [(labels, (6,)), (labels, (2,))]
+
+
 def test_a_2d_layer_is_reported_whole_and_closing_reports_what_waits(make_napari_viewer):
     viewer = make_napari_viewer()
     labels = viewer.add_labels(np.zeros((40, 40), np.uint8))

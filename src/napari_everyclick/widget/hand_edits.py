@@ -6,15 +6,20 @@ writes too: those come inside `ours()` and are left to the annotator, which hand
 already), and for a brush stroke before the pixels are written. So a hand edit is reported once
 the user pauses, QUIET_MS after the last stroke: `on_settled(layer, slices)`, with the slices
 along axis 0 of a 3D layer that the strokes touched (None: a 2D layer, or not known). A run of
-strokes costs one measurement and one snapshot of the volume, not one each. napari's own Labels
-undo emits no `paint` event (only `set_data`, which other changes emit too); it is saved with the
-next edit.
+strokes costs one measurement and one snapshot of the volume, not one each.
+
+napari's own undo and redo of a Labels layer (Ctrl+Z, Ctrl+Shift+Z) emit no `paint` event, only
+`set_data`, which every refresh emits too. They are told apart by the layer's history: an undo
+moves one item from its undo to its redo history, a redo moves it back, and that item's atoms
+name the slices. (The history is napari's private state: a version without it leaves undo and
+redo to be saved with the next edit.)
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from typing import Any
 from weakref import WeakKeyDictionary, WeakSet
 
 import numpy as np
@@ -42,6 +47,28 @@ def painted_slices(layer: Labels, atoms) -> set[int] | None:
     return slices
 
 
+def history_lengths(layer: Labels) -> tuple[int, int] | None:
+    """Lengths of `layer`'s undo and redo histories (None: a napari without them)."""
+    undo = getattr(layer, "_undo_history", None)
+    redo = getattr(layer, "_redo_history", None)
+    if undo is None or redo is None:
+        return None
+    return len(undo), len(redo)
+
+
+def replayed_atoms(
+    layer: Labels, before: tuple[int, int], after: tuple[int, int]
+) -> list[Any] | None:
+    """The history atoms an undo or redo replayed between history lengths `before` and `after`
+    (None: the histories did not change as an undo or a redo changes them)."""
+    (undo, redo), (undo_now, redo_now) = before, after
+    if undo_now == undo - 1 and redo_now == redo + 1:
+        return list(layer._redo_history[-1])
+    if undo_now == undo + 1 and redo_now == redo - 1:
+        return list(layer._undo_history[-1])
+    return None
+
+
 class HandEdits:
     """Watches Labels layers for strokes painted by hand."""
 
@@ -49,6 +76,7 @@ class HandEdits:
         self._on_settled = on_settled
         self._watched: WeakSet[Labels] = WeakSet()
         self._waiting: WeakKeyDictionary[Labels, set[int] | None] = WeakKeyDictionary()
+        self._history: WeakKeyDictionary[Labels, tuple[int, int] | None] = WeakKeyDictionary()
         self._ours = 0
         self._timer = QTimer()
         self._timer.setSingleShot(True)
@@ -60,7 +88,9 @@ class HandEdits:
         if layer is None or layer in self._watched:
             return
         self._watched.add(layer)
+        self._history[layer] = history_lengths(layer)
         layer.events.paint.connect(self._painted)
+        layer.events.set_data.connect(self._data_set)
 
     @contextmanager
     def ours(self) -> Iterator[None]:
@@ -84,13 +114,28 @@ class HandEdits:
         self.flush()
         for layer in list(self._watched):
             layer.events.paint.disconnect(self._painted)
+            layer.events.set_data.disconnect(self._data_set)
         self._watched.clear()
 
     def _painted(self, event) -> None:
-        if self._ours:
-            return
         layer = event.source
-        slices = painted_slices(layer, event.value)
+        self._history[layer] = history_lengths(layer)
+        if not self._ours:
+            self._note(layer, painted_slices(layer, event.value))
+
+    def _data_set(self, event) -> None:
+        """A refresh, or napari's undo or redo: told apart by the layer's history."""
+        layer = event.source
+        before, after = self._history.get(layer), history_lengths(layer)
+        self._history[layer] = after
+        if self._ours or before is None or after is None:
+            return
+        atoms = replayed_atoms(layer, before, after)
+        if atoms is not None:
+            self._note(layer, painted_slices(layer, atoms))
+
+    def _note(self, layer: Labels, slices: set[int] | None) -> None:
+        """Add `slices` of `layer` (None: all) to what the next report holds."""
         if layer in self._waiting:
             before = self._waiting[layer]
             slices = None if before is None or slices is None else before | slices
