@@ -159,31 +159,45 @@ def test_lesions_accepted_without_autosave_come_back_when_the_ct_is_opened_again
     assert [p.name for p in recovery_dir().iterdir()] == [recovery_labels_path(source).name]
 
 
-def test_strokes_painted_with_the_napari_brush_reach_the_recovery_copy_and_the_table(
-    make_napari_viewer, qtbot, tmp_path
-):
-    """Before: a lesion painted or corrected with napari's own brush reached neither the
-    recovery copy nor the measurement table until the next accept, so a crash after an hour of
-    hand painting lost it all."""
+def _painted_by_hand(make_napari_viewer, qtbot, tmp_path, strokes):
+    """A case opened and one lesion accepted, then label 5 painted with napari's brush at each
+    (z, y, x) of `strokes`. Returns the widget, the labels layer and a reader of the recovery
+    copy in the layer's axis order (None before the first save and while one is under way)."""
     source = _nifti_case(tmp_path)
     viewer = make_napari_viewer()
     viewer.open(str(source), plugin="napari-everyclick")
     widget = _dock_and_accept_at(viewer, qtbot, 30, 30, autosave=False)
     labels = viewer.layers["case lesions"]
     labels.brush_size = 6
-    labels.paint((3, 60, 60), 5)  # strokes by hand, after the accept
-    labels.paint((4, 61, 61), 5)
+    for point in strokes:
+        labels.paint(point, 5)
     saver = widget.annotator.autosaver
     recovery = recovery_labels_path(source)
 
-    def painted_in_recovery() -> bool:
+    def recovered() -> np.ndarray | None:
         if saver.busy or not recovery.exists():
-            return False
-        return 5 in np.asanyarray(nib.load(recovery).dataobj)
+            return None
+        return np.asanyarray(nib.load(recovery).dataobj).T
 
-    qtbot.waitUntil(painted_in_recovery, timeout=20_000)
-    in_recovery = np.asanyarray(nib.load(recovery).dataobj).T
-    np.testing.assert_array_equal(in_recovery, labels.data)
+    return widget, labels, recovered
+
+
+def _holds_5(recovered) -> bool | None:
+    saved = recovered()
+    return None if saved is None else bool((saved == 5).any())
+
+
+def test_strokes_painted_with_the_napari_brush_reach_the_recovery_copy_and_the_table(
+    make_napari_viewer, qtbot, tmp_path
+):
+    """Before: a lesion painted or corrected with napari's own brush reached neither the
+    recovery copy nor the measurement table until the next accept, so a crash after an hour of
+    hand painting lost it all."""
+    widget, labels, recovered = _painted_by_hand(
+        make_napari_viewer, qtbot, tmp_path, [(3, 60, 60), (4, 61, 61)]
+    )
+    qtbot.waitUntil(lambda: _holds_5(recovered) is True, timeout=20_000)
+    np.testing.assert_array_equal(recovered(), labels.data)
     (painted,) = [row for row in widget.annotator.measuring.rows if row.label == 5]
     assert painted.slices == 2
 
@@ -193,26 +207,11 @@ def test_a_stroke_undone_with_napari_undo_is_undone_in_the_recovery_copy_and_the
 ):
     """Before: napari's own undo (Ctrl+Z on the labels layer) emits no paint event, so an
     undone stroke stayed in the recovery copy and the table until the next edit."""
-    source = _nifti_case(tmp_path)
-    viewer = make_napari_viewer()
-    viewer.open(str(source), plugin="napari-everyclick")
-    widget = _dock_and_accept_at(viewer, qtbot, 30, 30, autosave=False)
-    labels = viewer.layers["case lesions"]
-    labels.brush_size = 6
-    labels.paint((3, 60, 60), 5)
-    saver = widget.annotator.autosaver
-    recovery = recovery_labels_path(source)
-
-    def recovered_has_5() -> bool | None:
-        if saver.busy or not recovery.exists():
-            return None
-        return 5 in np.asanyarray(nib.load(recovery).dataobj)
-
-    qtbot.waitUntil(lambda: recovered_has_5() is True, timeout=20_000)
+    widget, labels, recovered = _painted_by_hand(make_napari_viewer, qtbot, tmp_path, [(3, 60, 60)])
+    qtbot.waitUntil(lambda: _holds_5(recovered) is True, timeout=20_000)
     labels.undo()
-    qtbot.waitUntil(lambda: recovered_has_5() is False, timeout=20_000)
-    in_recovery = np.asanyarray(nib.load(recovery).dataobj).T
-    np.testing.assert_array_equal(in_recovery, labels.data)
+    qtbot.waitUntil(lambda: _holds_5(recovered) is False, timeout=20_000)
+    np.testing.assert_array_equal(recovered(), labels.data)
     assert 5 not in [row.label for row in widget.annotator.measuring.rows]
 
 
