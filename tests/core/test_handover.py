@@ -8,7 +8,12 @@ import pytest
 
 from napari_everyclick.core.classical.flood import FloodSegmenter
 from napari_everyclick.core.clicks import Click
-from napari_everyclick.core.handover import ANSWERED_BY, Handover, HandoverRule
+from napari_everyclick.core.handover import (
+    ANSWERED_BY,
+    Handover,
+    HandoverRule,
+    outline_contrast_hu,
+)
 from napari_everyclick.core.segmenter import Prediction, PreparedSlice
 from napari_everyclick.core.session import Session, prepare_slice
 
@@ -89,6 +94,48 @@ def test_the_refiner_edits_the_networks_mask_and_passes_its_mask_on_as_the_proba
     assert len(network.calls) == 2 and session.prediction.state[ANSWERED_BY] == "ritm-fake"
 
 
+def test_the_outline_contrast_is_the_median_hu_inside_against_the_ring_outside():
+    hu = lesion_slice()  # a 60 HU square on -100 HU
+    square = np.zeros(hu.shape, bool)
+    square[18:46, 18:46] = True
+    assert outline_contrast_hu(hu, square) == pytest.approx(160.0)
+    assert outline_contrast_hu(np.full(hu.shape, 30.0, np.float32), square) == 0.0
+    assert outline_contrast_hu(hu, np.zeros(hu.shape, bool)) is None
+    assert outline_contrast_hu(hu, np.ones(hu.shape, bool)) is None  # no outside
+    corner = np.zeros(hu.shape, bool)
+    corner[:3, :3] = True  # too small to erode, at the border: read whole, ring cut there
+    assert outline_contrast_hu(hu, corner) == 0.0
+
+
+@pytest.mark.parametrize(
+    "clicks, edge_hu, network",
+    [
+        ([drag(1, 1)], None, True),  # the first drag: always the network
+        ([drag(1, 1), drag(2, 2)], 12.0, True),
+        ([drag(1, 1), drag(2, 2)], 8.0, False),
+        ([drag(1, 1), drag(2, 2)], None, False),  # no answer to measure
+        ([drag(1, 1), drag(2, 2), drag(3, 3)], 50.0, False),  # past the limit
+        ([plain(1, 1), plain(2, 2)], None, True),  # plain clicks: no such condition
+    ],
+)
+def test_with_drag_edge_hu_a_later_drag_stays_with_the_network_only_across_an_edge(
+    clicks, edge_hu, network
+):
+    rule = HandoverRule(drag_clicks=2, plain_clicks=4, drag_edge_hu=10.0)
+    assert rule.network_answers(clicks, edge_hu) is network
+
+
+@pytest.mark.parametrize("lesion_hu, answers", [(60.0, "ritm-fake"), (-95.0, "flood")])
+def test_the_second_drag_goes_where_the_first_answers_edge_says(lesion_hu, answers):
+    hu = lesion_slice()
+    hu[hu > 0] = lesion_hu  # 160 HU or 5 HU above its surroundings
+    session = Session(Handover(Recorder(), FloodSegmenter(), HandoverRule(drag_edge_hu=10.0)))
+    session.set_image(hu, window=(40, 400))
+    session.click(drag(30, 30))
+    session.click(drag(42, 42))
+    assert session.prediction.state[ANSWERED_BY] == answers
+
+
 def test_the_handover_names_and_places_itself_as_its_network():
     handover = Handover(Recorder(), FloodSegmenter(), HandoverRule())
     assert handover.name == "ritm-fake" and handover.device == "cuda"
@@ -100,6 +147,8 @@ def test_the_handover_names_and_places_itself_as_its_network():
         ({"drag_clicks": 0}, "drag_clicks must be a whole number >= 1"),
         ({"plain_clicks": 2.5}, "plain_clicks must be a whole number >= 1"),
         ({"drag_clicks": 2, "after": 3}, "unknown hand-over settings: after"),
+        ({"drag_edge_hu": -1}, "drag_edge_hu must be a number of HU >= 0 or null"),
+        ({"drag_edge_hu": "10"}, "drag_edge_hu must be a number of HU >= 0 or null"),
     ],
 )
 def test_bad_rules_are_refused(data, message):
@@ -108,5 +157,5 @@ def test_bad_rules_are_refused(data, message):
 
 
 def test_a_rule_round_trips_through_a_dict():
-    rule = HandoverRule("snake", 3, 7)
+    rule = HandoverRule("snake", 3, 7, 12.5)
     assert HandoverRule.from_dict(rule.to_dict()) == rule

@@ -10,8 +10,15 @@ With plain clicks, which tell flood fill nothing about size, the network keeps t
 longer (8 clicks). Once a session mixes drags and plain clicks, flood fill refines better from
 the second click on, whichever kind came first.
 
+With `drag_edge_hu`, drags past the first stay with the network only where its answer so far
+separates tissues: the median HU 3 px inside its outline and 3-8 px outside it differ by at
+least that many HU (`outline_contrast_hu`). Where they do not (on our sarcomas, as dense as the
+muscle around them), flood fill refines the first drag better (+0.02 IoU at click 2 on val);
+where they do (a lesion whose edge the CT shows), the network's second drag is the better one.
+
 `Handover` is a Segmenter around two segmenters; which one answers depends only on the clicks
-(their count and kinds), so undo and redo replay it exactly.
+(their count and kinds) and, with `drag_edge_hu`, on the slice and the answer before, so undo
+and redo replay it exactly.
 """
 
 from __future__ import annotations
@@ -21,6 +28,7 @@ from dataclasses import asdict, dataclass, fields, replace
 from typing import Any
 
 import numpy as np
+from scipy import ndimage as ndi
 
 from .clicks import Click
 from .segmenter import Prediction, PreparedSlice, Segmenter
@@ -33,15 +41,47 @@ ANSWERED_BY = "answered_by"
 """Key of a hand-over's `Prediction.state`: the name of the method that answered the click."""
 
 
+INSIDE_PX = 3
+"""`outline_contrast_hu` reads the inside this far (pixels) within the outline..."""
+RING_PX = (3, 8)
+"""...and the outside in this ring (pixels) around it."""
+
+
+def outline_contrast_hu(hu: np.ndarray, mask: np.ndarray) -> float | None:
+    """|median HU inside `mask` (INSIDE_PX within its outline; all of it when that leaves under
+    10 pixels) - median HU in the ring RING_PX outside it|, in HU; None for an empty mask."""
+    if not mask.any():
+        return None
+    rows, cols = np.nonzero(mask)
+    margin = RING_PX[1] + 1
+    box = (
+        slice(max(rows.min() - margin, 0), rows.max() + margin + 1),
+        slice(max(cols.min() - margin, 0), cols.max() + margin + 1),
+    )
+    hu, mask = hu[box], mask[box]
+    inside = ndi.binary_erosion(mask, iterations=INSIDE_PX)
+    if inside.sum() < 10:
+        inside = mask
+    ring = ndi.binary_dilation(mask, iterations=RING_PX[1]) & ~ndi.binary_dilation(
+        mask, iterations=RING_PX[0]
+    )
+    if not ring.any():  # the mask fills the slice
+        return None
+    return float(abs(np.median(hu[inside]) - np.median(hu[ring])))
+
+
 @dataclass(frozen=True)
 class HandoverRule:
     """Who answers click n of a session: the network while every click so far is of the first
     click's kind and n <= `drag_clicks` (drags) or n <= `plain_clicks` (plain clicks); the
-    classical method `refiner` once the limit is passed or the kinds mix."""
+    classical method `refiner` once the limit is passed or the kinds mix. `drag_edge_hu`
+    (None: no such condition): a drag past the first goes to the network only when the answer
+    before it has an `outline_contrast_hu` of at least that many HU."""
 
     refiner: str = "flood"
     drag_clicks: int = 2
     plain_clicks: int = 8
+    drag_edge_hu: float | None = None
 
     def __post_init__(self) -> None:
         problems = [
@@ -52,15 +92,27 @@ class HandoverRule:
             )
             if not isinstance(value, int) or value < 1
         ]
+        edge = self.drag_edge_hu
+        if edge is not None and (not isinstance(edge, int | float) or not edge >= 0):
+            problems.append(f"drag_edge_hu must be a number of HU >= 0 or null, got {edge}")
         if problems:
             raise ValueError("; ".join(problems))
 
-    def network_answers(self, clicks: Sequence[Click]) -> bool:
-        """True when the network answers the newest of `clicks` (all clicks so far)."""
+    def network_answers(self, clicks: Sequence[Click], edge_hu: float | None = None) -> bool:
+        """True when the network answers the newest of `clicks` (all clicks so far). `edge_hu`:
+        the `outline_contrast_hu` of the answer before it (None: not known, or no answer)."""
         plain = clicks[0].plain
         if any(click.plain != plain for click in clicks[1:]):
             return False
-        return len(clicks) <= (self.plain_clicks if plain else self.drag_clicks)
+        if len(clicks) > (self.plain_clicks if plain else self.drag_clicks):
+            return False
+        if plain or len(clicks) == 1 or self.drag_edge_hu is None:
+            return True
+        return edge_hu is not None and edge_hu >= self.drag_edge_hu
+
+    def needs_edge(self, clicks: Sequence[Click]) -> bool:
+        """Whether `network_answers` for `clicks` depends on the answer's edge."""
+        return self.drag_edge_hu is not None and len(clicks) > 1 and not clicks[0].plain
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -102,7 +154,10 @@ class Handover:
     def predict(
         self, image: PreparedSlice, clicks: Sequence[Click], previous: Prediction | None
     ) -> Prediction:
-        if self.rule.network_answers(clicks):
+        edge_hu = None
+        if previous is not None and self.rule.needs_edge(clicks):
+            edge_hu = outline_contrast_hu(image.hu, previous.mask)
+        if self.rule.network_answers(clicks, edge_hu):
             answer = self.network.predict(image, clicks, previous)
             state = {**answer.state, ANSWERED_BY: self.network.name}
             return replace(answer, state=state)
