@@ -247,3 +247,13 @@ def test_a_card_with_a_hand_over_opens_behind_it_unless_asked_not_to(tmp_path):
 def test_a_card_with_a_bad_hand_over_is_refused(tmp_path, rule, message):
     with pytest.raises(WeightsError, match=message):
         segmenter_from_card(card_with_handover(tmp_path, rule), device="cpu", backend="torch")
+
+
+def test_a_card_summary_names_the_edge_a_later_drag_needs(tmp_path):
+    rule = {"refiner": "flood", "drag_clicks": 2, "plain_clicks": 8, "drag_edge_hu": 10.0}
+    card = card_with_handover(tmp_path, rule)
+    assert (
+        "network for 2 drags (past the first across an edge of >= 10 HU) / 8 plain clicks, "
+        "then flood" in card.summary()
+    )
+    assert segmenter_from_card(card, device="cpu", backend="torch").rule.drag_edge_hu == 10.0

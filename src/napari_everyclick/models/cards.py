@@ -66,9 +66,11 @@ class ModelCard:
         handover = self.data.get("handover")
         if handover:
             rule = {"refiner": "flood", "drag_clicks": "?", "plain_clicks": "?", **handover}
+            edge = rule.get("drag_edge_hu")
+            later = "" if edge is None else f" (past the first across an edge of >= {edge:g} HU)"
             parts.append(
-                f"network for {rule['drag_clicks']} drags / {rule['plain_clicks']} plain clicks, "
-                f"then {rule['refiner']}"
+                f"network for {rule['drag_clicks']} drags{later} / {rule['plain_clicks']} plain "
+                f"clicks, then {rule['refiner']}"
             )
         if iou1 is not None:
             parts.append(f"val IoU@1 {iou1:.3f}")
