@@ -101,7 +101,7 @@ def test_list_and_find_cards(zoo):
 def test_a_card_beats_flood_only_when_its_val_error_is_lower(metrics, beats, tmp_path):
     card = ModelCard(tmp_path / "m.json", {"name": "m", "kind": "ritm", "metrics": metrics})
     assert card.beats_flood is beats
-    assert ("(flood 0.120)" in card.summary()) is ("flood_val_avg" in metrics)
+    assert ("(flood 0.1200)" in card.summary()) is ("flood_val_avg" in metrics)
 
 
 @pytest.mark.parametrize(

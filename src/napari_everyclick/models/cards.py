@@ -76,7 +76,7 @@ class ModelCard:
             parts.append(f"val IoU@1 {iou1:.3f}")
         own, flood = self.val_error(), self.val_error("flood_val_avg")
         if own is not None:
-            parts.append(f"IIE {own:.3f}" + ("" if flood is None else f" (flood {flood:.3f})"))
+            parts.append(f"IIE {own:.4f}" + ("" if flood is None else f" (flood {flood:.4f})"))
         return ", ".join(parts)
 
 
