@@ -125,6 +125,22 @@ def test_with_drag_edge_hu_a_later_drag_stays_with_the_network_only_across_an_ed
     assert rule.network_answers(clicks, edge_hu) is network
 
 
+@pytest.mark.parametrize(
+    "clicks, needed",
+    [
+        ([drag(1, 1)], False),
+        ([drag(1, 1), drag(2, 2)], True),
+        ([drag(1, 1), drag(2, 2), drag(3, 3)], False),  # past the limit: flood fill regardless
+        ([drag(1, 1), plain(2, 2)], False),
+        ([plain(1, 1), plain(2, 2)], False),
+    ],
+)
+def test_the_edge_is_measured_only_for_the_clicks_it_decides(clicks, needed):
+    """Before: every drag after the first measured the edge, clicks 3 to 20 included."""
+    assert HandoverRule(drag_clicks=2, drag_edge_hu=10.0).needs_edge(clicks) is needed
+    assert HandoverRule(drag_clicks=2).needs_edge(clicks) is False
+
+
 @pytest.mark.parametrize("lesion_hu, answers", [(60.0, "ritm-fake"), (-95.0, "flood")])
 def test_the_second_drag_goes_where_the_first_answers_edge_says(lesion_hu, answers):
     hu = lesion_slice()

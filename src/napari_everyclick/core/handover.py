@@ -23,6 +23,7 @@ and redo replay it exactly.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, fields, replace
 from typing import Any
@@ -111,8 +112,11 @@ class HandoverRule:
         return edge_hu is not None and edge_hu >= self.drag_edge_hu
 
     def needs_edge(self, clicks: Sequence[Click]) -> bool:
-        """Whether `network_answers` for `clicks` depends on the answer's edge."""
-        return self.drag_edge_hu is not None and len(clicks) > 1 and not clicks[0].plain
+        """Whether `network_answers` for `clicks` depends on the answer's edge (so the edge is
+        measured only for the clicks it decides, not for every later one)."""
+        if self.drag_edge_hu is None or len(clicks) == 1 or clicks[0].plain:
+            return False
+        return self.network_answers(clicks, edge_hu=math.inf)
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
