@@ -93,3 +93,21 @@ def test_an_accept_is_saved_once_and_a_stroke_after_it_is_measured_and_saved(
     widget.annotator.hand_edits.flush()
     assert saved == [labels, labels]
     assert [row.label for row in widget.annotator.measuring.rows] == [1, 9]
+
+
+def test_a_docked_widget_notices_napari_undo_without_private_access_warnings(
+    make_napari_viewer, recwarn
+):
+    """Before: the history was read through the proxy napari hands a plugin's widget, which
+    warns (FutureWarning) that private attributes are closing to plugins."""
+    viewer = make_napari_viewer()
+    viewer.add_labels(np.zeros((4, 40, 40), np.uint8), name="lesions")
+    _, widget = viewer.window.add_plugin_dock_widget("napari-everyclick", "Every Click")
+    labels = widget.annotator.viewer.layers["lesions"]  # as the widget sees it: proxied
+    edits, reports = _watching(labels)
+    labels.paint((1, 10, 10), 2)
+    edits.flush()
+    labels.undo()
+    edits.flush()
+    assert [slices for _, slices in reports] == [(1,), (1,)]
+    assert [w for w in recwarn if "Private attribute access" in str(w.message)] == []

@@ -9,15 +9,15 @@ along axis 0 of a 3D layer that the strokes touched (None: a 2D layer, or not kn
 strokes costs one measurement and one snapshot of the volume, not one each.
 
 napari's own undo and redo of a Labels layer (Ctrl+Z, Ctrl+Shift+Z) emit no `paint` event, only
-`set_data`, which every refresh emits too. They are told apart by the layer's history: an undo
-moves one item from its undo to its redo history, a redo moves it back, and that item's atoms
-name the slices. (The history is napari's private state: a version without it leaves undo and
-redo to be saved with the next edit.)
+`set_data`, which every refresh and every change of slice emits too. They are told apart by the
+layer's history: an undo moves one item from its undo to its redo history, a redo moves it back,
+and that item's atoms name the slices. (The history is napari's private state, read on the layer
+itself: a napari without it leaves undo and redo to be saved with the next edit.)
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 from weakref import WeakKeyDictionary, WeakSet
@@ -47,13 +47,20 @@ def painted_slices(layer: Labels, atoms) -> set[int] | None:
     return slices
 
 
+def _histories(layer: Labels) -> tuple[Sequence[Any], Sequence[Any]] | None:
+    """`layer`'s undo and redo histories (None: a napari without them). napari has no public
+    undo event, so they are read on the layer itself, not through the proxy napari hands a
+    plugin's widget (`__wrapped__`), which warns that private state is closing to plugins."""
+    real = getattr(layer, "__wrapped__", layer)
+    undo = getattr(real, "_undo_history", None)
+    redo = getattr(real, "_redo_history", None)
+    return None if undo is None or redo is None else (undo, redo)
+
+
 def history_lengths(layer: Labels) -> tuple[int, int] | None:
     """Lengths of `layer`'s undo and redo histories (None: a napari without them)."""
-    undo = getattr(layer, "_undo_history", None)
-    redo = getattr(layer, "_redo_history", None)
-    if undo is None or redo is None:
-        return None
-    return len(undo), len(redo)
+    histories = _histories(layer)
+    return None if histories is None else (len(histories[0]), len(histories[1]))
 
 
 def replayed_atoms(
@@ -62,10 +69,13 @@ def replayed_atoms(
     """The history atoms an undo or redo replayed between history lengths `before` and `after`
     (None: the histories did not change as an undo or a redo changes them)."""
     (undo, redo), (undo_now, redo_now) = before, after
+    histories = _histories(layer)
+    if histories is None:
+        return None
     if undo_now == undo - 1 and redo_now == redo + 1:
-        return list(layer._redo_history[-1])
+        return list(histories[1][-1])
     if undo_now == undo + 1 and redo_now == redo - 1:
-        return list(layer._undo_history[-1])
+        return list(histories[0][-1])
     return None
 
 
