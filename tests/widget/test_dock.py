@@ -191,3 +191,11 @@ def test_a_models_first_use_says_it_is_loading(dock_with, phantom_viewer, qtbot)
     canvas.drag(viewer, image, (MASS_Z, cy + 20, cx), (MASS_Z, cy + 20, cx + 6))
     wait_idle(qtbot, widget)
     assert "loading" not in widget.controls.status_label.text()
+
+
+def test_docked_the_plugin_way_the_window_follows_napari_s_contrast_slider(phantom_viewer):
+    """napari hands a plugin's widget proxies of its layers (the other tests here give it the
+    layers themselves): the slider still reaches the window."""
+    _, widget = phantom_viewer.window.add_plugin_dock_widget("napari-everyclick", "Every Click")
+    phantom_viewer.layers["CT phantom"].contrast_limits = (-160.0, 240.0)
+    assert widget.settings.window == (40.0, 400.0)

@@ -7,6 +7,7 @@ from __future__ import annotations
 import numpy as np
 
 from napari_everyclick.widget.hand_edits import HandEdits
+from napari_everyclick.widget.layers import same_layer
 
 from .conftest import MASS_Z, accept_the_mass, wait_idle
 
@@ -111,3 +112,18 @@ def test_a_docked_widget_notices_napari_undo_without_private_access_warnings(
     edits.flush()
     assert [slices for _, slices in reports] == [(1,), (1,)]
     assert [w for w in recwarn if "Private attribute access" in str(w.message)] == []
+
+
+def test_a_stroke_is_measured_by_a_widget_docked_the_plugin_way(phantom_viewer, qtbot):
+    """Before: napari hands a plugin's widget proxies of its layers, and the stroke's report
+    named the layer itself, so `layer is target` failed: neither measured nor saved (the layer
+    was not found to be any image's, so no recovery copy was written)."""
+    _, widget = phantom_viewer.window.add_plugin_dock_widget("napari-everyclick", "Every Click")
+    widget.controls.method_combo.setCurrentText("disk")
+    labels = accept_the_mass(phantom_viewer, widget, qtbot)
+    wait_idle(qtbot, widget)
+    labels.paint((MASS_Z, 5, 5), 9)  # napari's brush acts on the layer itself
+    widget.annotator.hand_edits.flush()
+    assert [row.label for row in widget.annotator.measuring.rows] == [1, 9]
+    image = phantom_viewer.layers["CT phantom"]
+    assert same_layer(widget.annotator._image_of(labels), image)  # where the save goes

@@ -44,6 +44,7 @@ from .layers import (
     ensure_clicks_layer,
     ensure_preview_layer,
     find_layer,
+    same_layer,
 )
 from .measuring import LabelMeasurements
 from .object_state import ObjectEditor, PredictionJob, run_job
@@ -639,7 +640,7 @@ class Annotator:
     def _painted_by_hand(self, layer: Labels, slices: tuple[int, ...] | None) -> None:
         """Strokes of napari's own Labels tools on `layer` (widget.hand_edits): re-measure the
         slices they touched (all when None) and save the layer, as after an accept."""
-        if layer is self.target:
+        if same_layer(layer, self.target):
             self.measuring.update(slices)
         self._save(layer)
 
@@ -661,9 +662,11 @@ class Annotator:
     def _image_of(self, target: Labels) -> Image | None:
         """The image whose labels layer `target` is (an undo or a propagation may finish on
         another image's layer than the one shown)."""
-        if target is self.target:
+        if same_layer(target, self.target):
             return self.image
-        return next((im for im, labels in self._image_targets.items() if labels is target), None)
+        return next(
+            (im for im, labels in self._image_targets.items() if same_layer(labels, target)), None
+        )
 
     def _status(self, text: str) -> None:
         self._on_status(text)

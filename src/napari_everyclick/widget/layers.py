@@ -39,6 +39,12 @@ SHORT_AXIS_COLOR = "#ff66ff"
 CIRCLE_BORDER_PX = 2.0  # ring width of a drawn click, in screen pixels
 
 
+def same_layer(a: Layer | None, b: Layer | None) -> bool:
+    """Whether `a` and `b` are one layer. napari hands a plugin's widget proxies of its layers,
+    while an event's `source` is the layer itself, so `is` alone tells them apart."""
+    return getattr(a, "__wrapped__", a) is getattr(b, "__wrapped__", b)
+
+
 def find_layer(viewer, name: str, kind: type[Layer]) -> Layer | None:
     """The layer called `name` if it is of type `kind`, else None."""
     for layer in viewer.layers:
