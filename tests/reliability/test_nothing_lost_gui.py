@@ -92,10 +92,10 @@ def _nifti_case(tmp_path, name: str = "case", side: int = 96):
 def _dock_and_accept_at(
     viewer, qtbot, y: float, x: float, autosave: bool = True, image: str = "case"
 ) -> EveryClickWidget:
-    """Dock the widget on the viewer's CT `image` (disk method, autosave on or off) and accept
-    a 5-px drag at (y, x) on slice 3 (see _accept_at)."""
-    widget = EveryClickWidget(viewer)
-    viewer.window.add_dock_widget(widget)
+    """Dock the widget the way users do (Plugins > Every Click: napari then hands it proxies of
+    its layers) on the viewer's CT `image` (disk method, autosave on or off) and accept a 5-px
+    drag at (y, x) on slice 3 (see _accept_at)."""
+    _, widget = viewer.window.add_plugin_dock_widget("napari-everyclick", "Every Click")
     widget.controls.method_combo.setCurrentText("disk")
     widget.controls.autosave_check.setChecked(autosave)
     viewer.dims.set_point(0, 3 * 2.5)

@@ -44,6 +44,7 @@ from .layers import (
     ensure_clicks_layer,
     ensure_preview_layer,
     find_layer,
+    layer_itself,
     same_layer,
 )
 from .measuring import LabelMeasurements
@@ -113,6 +114,7 @@ class Annotator:
         self._on_target = on_target
         self.image: Image | None = None
         self.target: Labels | None = None
+        # keyed by the image layers themselves: a proxy napari hands the widget dies at once
         self._image_targets: WeakKeyDictionary[Image, Labels | None] = WeakKeyDictionary()
         self.plane: Plane | None = None
         self.editors: OrderedDict[Hashable, tuple[Plane, ObjectEditor]] = OrderedDict()
@@ -156,7 +158,7 @@ class Annotator:
         self._drop_objects()
         self._propagation = None  # a request made on the previous image
         if self.image is not None:
-            self._image_targets[self.image] = self.target
+            self._image_targets[layer_itself(self.image)] = self.target
         self.image = image
         self.pool.forget_slices()
         if image is None:
@@ -201,7 +203,7 @@ class Annotator:
         get (`<image> lesions`: made by an earlier dock, or the saved labels the reader opened
         with the CT), else None (a new one at accept)."""
         named = find_layer(self.viewer, labels_layer_name(image.name), Labels)
-        for labels in (self._image_targets.get(image), self.target, named):
+        for labels in (self._image_targets.get(layer_itself(image)), self.target, named):
             if (
                 labels is not None
                 and labels in self.viewer.layers

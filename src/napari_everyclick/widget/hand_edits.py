@@ -26,6 +26,8 @@ import numpy as np
 from napari.layers import Labels
 from qtpy.QtCore import QTimer
 
+from .layers import layer_itself
+
 QUIET_MS = 1000
 """The pause after the last hand stroke before its layer is measured and saved."""
 
@@ -50,8 +52,8 @@ def painted_slices(layer: Labels, atoms) -> set[int] | None:
 def _histories(layer: Labels) -> tuple[Sequence[Any], Sequence[Any]] | None:
     """`layer`'s undo and redo histories (None: a napari without them). napari has no public
     undo event, so they are read on the layer itself, not through the proxy napari hands a
-    plugin's widget (`__wrapped__`), which warns that private state is closing to plugins."""
-    real = getattr(layer, "__wrapped__", layer)
+    plugin's widget, which warns that private state is closing to plugins."""
+    real = layer_itself(layer)
     undo = getattr(real, "_undo_history", None)
     redo = getattr(real, "_redo_history", None)
     return None if undo is None or redo is None else (undo, redo)

@@ -39,10 +39,16 @@ SHORT_AXIS_COLOR = "#ff66ff"
 CIRCLE_BORDER_PX = 2.0  # ring width of a drawn click, in screen pixels
 
 
+def layer_itself(layer: Layer | None) -> Layer | None:
+    """The layer behind the proxy napari hands a plugin's widget (a new proxy object at every
+    `viewer.layers[...]`, so neither `is` nor a weak reference holds on to one), or `layer`."""
+    return getattr(layer, "__wrapped__", layer)
+
+
 def same_layer(a: Layer | None, b: Layer | None) -> bool:
-    """Whether `a` and `b` are one layer. napari hands a plugin's widget proxies of its layers,
-    while an event's `source` is the layer itself, so `is` alone tells them apart."""
-    return getattr(a, "__wrapped__", a) is getattr(b, "__wrapped__", b)
+    """Whether `a` and `b` are one layer, proxied or not (an event's `source` is the layer
+    itself)."""
+    return layer_itself(a) is layer_itself(b)
 
 
 def find_layer(viewer, name: str, kind: type[Layer]) -> Layer | None:
