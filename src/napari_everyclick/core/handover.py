@@ -32,6 +32,7 @@ import numpy as np
 from scipy import ndimage as ndi
 
 from .clicks import Click
+from .geometry import Box, mask_box
 from .segmenter import Prediction, PreparedSlice, Segmenter
 from .windowing import Window
 
@@ -51,15 +52,12 @@ RING_PX = (3, 8)
 def outline_contrast_hu(hu: np.ndarray, mask: np.ndarray) -> float | None:
     """|median HU inside `mask` (INSIDE_PX within its outline; all of it when that leaves under
     10 pixels) - median HU in the ring RING_PX outside it|, in HU; None for an empty mask."""
-    if not mask.any():
+    box = mask_box(mask)
+    if box is None:
         return None
-    rows, cols = np.nonzero(mask)
-    margin = RING_PX[1] + 1
-    box = (
-        slice(max(rows.min() - margin, 0), rows.max() + margin + 1),
-        slice(max(cols.min() - margin, 0), cols.max() + margin + 1),
-    )
-    hu, mask = hu[box], mask[box]
+    m = RING_PX[1] + 1  # the ring's reach, and a pixel of background for the erosion
+    box = Box(box.y0 - m, box.x0 - m, box.y1 + m, box.x1 + m).intersection(Box(0, 0, *mask.shape))
+    hu, mask = hu[box.slices], mask[box.slices]
     inside = ndi.binary_erosion(mask, iterations=INSIDE_PX)
     if inside.sum() < 10:
         inside = mask

@@ -51,11 +51,10 @@ def painted_slices(layer: Labels, atoms) -> set[int] | None:
 
 def _histories(layer: Labels) -> tuple[Sequence[Any], Sequence[Any]] | None:
     """`layer`'s undo and redo histories (None: a napari without them). napari has no public
-    undo event, so they are read on the layer itself, not through the proxy napari hands a
-    plugin's widget, which warns that private state is closing to plugins."""
-    real = layer_itself(layer)
-    undo = getattr(real, "_undo_history", None)
-    redo = getattr(real, "_redo_history", None)
+    undo event; `layer` is the layer itself, not the proxy napari hands a plugin's widget, which
+    warns that private state is closing to plugins."""
+    undo = getattr(layer, "_undo_history", None)
+    redo = getattr(layer, "_redo_history", None)
     return None if undo is None or redo is None else (undo, redo)
 
 
@@ -96,7 +95,10 @@ class HandEdits:
         self._timer.timeout.connect(self.flush)
 
     def watch(self, layer: Labels | None) -> None:
-        """Notice hand edits on `layer` from now on (once per layer; None: nothing)."""
+        """Notice hand edits on `layer` from now on (once per layer; None: nothing). Watched and
+        reported is the layer itself, as events name it: a proxy napari hands a plugin's widget
+        would leave the weak sets below at once."""
+        layer = layer_itself(layer)
         if layer is None or layer in self._watched:
             return
         self._watched.add(layer)
