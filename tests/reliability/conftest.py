@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, settings
-from widget.conftest import dock_with, phantom_viewer  # noqa: F401  (fixtures reused)
+from widget.conftest import dock_plugin, dock_with, phantom_viewer  # noqa: F401  (fixtures reused)
 
 LONG = os.environ.get("HYPOTHESIS_PROFILE") == "long"
 """HYPOTHESIS_PROFILE=long: the long fuzz (2000 examples per property), as tests/core."""

@@ -14,7 +14,6 @@ from widget import canvas
 from widget.conftest import MASS, MASS_Z, wait_idle
 
 from napari_everyclick.core.errors import ReadError
-from napari_everyclick.widget.dock import EveryClickWidget
 from napari_everyclick.widget.layers import PREVIEW_LAYER
 
 PLUGIN = "napari-everyclick"
@@ -32,7 +31,7 @@ def dicom_series_module():
 
 
 def test_a_grey_photo_warns_that_hu_are_expected_and_can_be_outlined(
-    make_napari_viewer, qtbot, notifications, tmp_path
+    make_napari_viewer, dock_plugin, qtbot, notifications, tmp_path
 ):
     """A picture is opened by napari's own reader (ours claims CT formats only; a colour one
     becomes an RGB layer, which the widget refuses with a warning: test_bad_input_gui.py)."""
@@ -45,8 +44,7 @@ def test_a_grey_photo_warns_that_hu_are_expected_and_can_be_outlined(
     (layer,) = viewer.open(str(path))
     assert layer.data.shape == (64, 80) and not layer.rgb
 
-    widget = EveryClickWidget(viewer)
-    viewer.window.add_dock_widget(widget)
+    widget = dock_plugin(viewer)
     widget.controls.method_combo.setCurrentText("flood")
     assert widget.annotator.image is layer and widget.settings.method.name == "flood"
     canvas.drag(viewer, layer, (30, 40), (30, 47))

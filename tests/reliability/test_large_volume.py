@@ -17,8 +17,6 @@ import pytest
 from widget import canvas
 from widget.conftest import wait_idle
 
-from napari_everyclick.widget.dock import EveryClickWidget
-
 SHAPE = (600, 512, 512)
 VOLUME_MB = np.prod(SHAPE) * 2 / 1e6
 Z = 300
@@ -53,7 +51,9 @@ def click_latencies_ms(viewer, widget, qtbot, image, z: int | None, n: int) -> l
 
 
 @pytest.mark.slow
-def test_a_600_slice_volume_opens_once_and_clicks_cost_a_slice(make_napari_viewer, qtbot, tmp_path):
+def test_a_600_slice_volume_opens_once_and_clicks_cost_a_slice(
+    make_napari_viewer, dock_plugin, qtbot, tmp_path
+):
     path = tmp_path / "big.nii"
     volume = ct_volume()
     nib.save(nib.Nifti1Image(volume.T, np.diag([0.7, 0.7, 1.0, 1.0])), path)
@@ -68,8 +68,7 @@ def test_a_600_slice_volume_opens_once_and_clicks_cost_a_slice(make_napari_viewe
     tracemalloc.stop()
     assert image.data.shape == SHAPE and image.data.dtype == np.int16
 
-    widget = EveryClickWidget(viewer)
-    viewer.window.add_dock_widget(widget)
+    widget = dock_plugin(viewer)
     widget.controls.method_combo.setCurrentText("flood")
     viewer.dims.set_point(0, float(Z))
     click_latencies_ms(viewer, widget, qtbot, image, Z, 2)  # warm-up

@@ -26,15 +26,14 @@ from .conftest import LONG
 
 
 def test_switching_images_keeps_the_labels_layer_and_the_autosave_keeps_every_accept(
-    make_napari_viewer, qtbot, tmp_path, monkeypatch, notifications
+    make_napari_viewer, dock_plugin, qtbot, tmp_path, monkeypatch, notifications
 ):
     phantom = make_phantom(shape=(6, 96, 96))
     source = tmp_path / "case.nii.gz"
     nib.save(nib.Nifti1Image(phantom.hu.T, np.diag([0.8, 0.8, 2.5, 1.0])), source)
     viewer = make_napari_viewer()
     (image,) = viewer.open(str(source), plugin="napari-everyclick")
-    widget = EveryClickWidget(viewer)
-    viewer.window.add_dock_widget(widget)
+    widget = dock_plugin(viewer)
     widget.controls.method_combo.setCurrentText("disk")
     widget.controls.autosave_check.setChecked(True)
     autosaved = tmp_path / "case_everyclick_labels.nii.gz"
@@ -454,7 +453,9 @@ def play(viewer, widget, qtbot, other, action, oracle: Oracle) -> None:
     oracle.check(kind, before, viewer, deleted)
 
 
-def test_random_action_sequences_never_alter_accepted_labels(phantom_viewer, qtbot, notifications):
+def test_random_action_sequences_never_alter_accepted_labels(
+    phantom_viewer, dock_plugin, qtbot, notifications
+):
     """Clicks, drags, bursts, accept, undo, reset, undo accept, slice, method (one crashing),
     image switches, going to a lesion from the table and deleting one, in random order, then closing the widget; a fresh widget per sequence.
     HYPOTHESIS_PROFILE=long plays 40 sequences of 40 actions instead of 2 of 24."""
@@ -468,8 +469,7 @@ def test_random_action_sequences_never_alter_accepted_labels(phantom_viewer, qtb
         for layer in user_labels(viewer):
             viewer.layers.remove(layer)
         viewer.dims.set_point(0, MASS_Z * 3.0)
-        widget = EveryClickWidget(viewer, segmenter_factory=factory)
-        viewer.window.add_dock_widget(widget, name="Every Click")
+        widget = dock_plugin(viewer, factory)
         widget.controls.method_combo.setCurrentText("disk")
         widget.controls.image_combo.setCurrentText("CT phantom")
         oracle = Oracle()
@@ -519,13 +519,14 @@ def test_removing_the_labels_layer_keeps_the_open_objects_as_they_are(
     assert viewer.layers[PREVIEW_LAYER].data.any()
 
 
-def test_closing_napari_while_a_prediction_runs_raises_nothing(make_napari_viewer, qtbot):
+def test_closing_napari_while_a_prediction_runs_raises_nothing(
+    make_napari_viewer, dock_plugin, qtbot
+):
     gate = threading.Event()
     slow = DiskLike(gate=gate)
     viewer = make_napari_viewer()
     image = viewer.add_image(np.full((3, 64, 64), -100, np.int16), name="ct")
-    widget = EveryClickWidget(viewer, segmenter_factory=lambda name, **kw: slow)
-    viewer.window.add_dock_widget(widget)
+    widget = dock_plugin(viewer, lambda name, **kw: slow)
     canvas.drag(viewer, image, (1, 30, 30), (1, 30, 36))
     qtbot.waitUntil(lambda: slow.calls == 1)  # the model is busy on the click
     runner = widget.annotator.runner

@@ -19,8 +19,6 @@ import numpy as np
 import pytest
 from widget.conftest import PHANTOM, wait_idle
 
-from napari_everyclick.widget.dock import EveryClickWidget
-
 from .conftest import rss_mb
 from .test_nothing_lost_gui import Oracle, play
 
@@ -79,13 +77,12 @@ def soak_actions(rng: np.random.Generator, n: int, methods: list[str]) -> list[t
 @pytest.mark.parametrize(
     "methods", [["flood", "snake", "disk"], ["focalclick-random", "flood"]], ids=["flood", "model"]
 )
-def test_soak(phantom_viewer, qtbot, notifications, caplog, methods):
+def test_soak(phantom_viewer, dock_plugin, qtbot, notifications, caplog, methods):
     viewer = phantom_viewer
     image = viewer.layers["CT phantom"]
     other = viewer.add_image(np.full((3, 24, 24), -100, np.int16), name="other")
     viewer.layers.selection.active = image
-    widget = EveryClickWidget(viewer)
-    viewer.window.add_dock_widget(widget, name="Every Click")
+    widget = dock_plugin(viewer)
     combo = widget.controls.method_combo
     for name in methods:
         if combo.findText(name) < 0:

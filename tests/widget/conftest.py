@@ -25,13 +25,29 @@ def phantom_viewer(make_napari_viewer):
 
 
 @pytest.fixture
-def dock_with(phantom_viewer, qtbot):
-    """Factory: dock an EveryClickWidget on the phantom viewer with a given segmenter factory."""
-    from napari_everyclick.widget.dock import EveryClickWidget
+def dock_plugin(monkeypatch):
+    """Factory: dock the Every Click widget on a viewer the way users do (Plugins > Every Click,
+    from the manifest, so the widget sees napari's proxies of the viewer and its layers), with a
+    given segmenter factory (default: the real methods)."""
+    from napari_everyclick.widget import dock
+    from napari_everyclick.widget.segmenters import SegmenterPool
+
+    def make(viewer, factory=None):
+        if factory is not None:
+            monkeypatch.setattr(dock, "SegmenterPool", lambda: SegmenterPool(factory))
+        _, widget = viewer.window.add_plugin_dock_widget("napari-everyclick", "Every Click")
+        return widget
+
+    return make
+
+
+@pytest.fixture
+def dock_with(phantom_viewer, dock_plugin):
+    """Factory: dock the widget on the phantom viewer the plugin way, with a given segmenter
+    factory and method."""
 
     def make(factory=None, method=None):
-        widget = EveryClickWidget(phantom_viewer, segmenter_factory=factory)
-        phantom_viewer.window.add_dock_widget(widget, name="Every Click")
+        widget = dock_plugin(phantom_viewer, factory)
         if method is not None:
             widget.controls.method_combo.setCurrentText(method)
         return widget

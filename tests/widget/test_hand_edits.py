@@ -7,7 +7,6 @@ from __future__ import annotations
 import numpy as np
 
 from napari_everyclick.widget.hand_edits import HandEdits
-from napari_everyclick.widget.layers import same_layer
 
 from .conftest import MASS_Z, accept_the_mass, wait_idle
 
@@ -126,4 +125,4 @@ def test_a_stroke_is_measured_by_a_widget_docked_the_plugin_way(phantom_viewer, 
     widget.annotator.hand_edits.flush()
     assert [row.label for row in widget.annotator.measuring.rows] == [1, 9]
     image = phantom_viewer.layers["CT phantom"]
-    assert same_layer(widget.annotator._image_of(labels), image)  # where the save goes
+    assert widget.annotator._image_of(labels) is image  # where the save goes

@@ -13,16 +13,13 @@ from .fakes import DiskLike
 VOLUME_MB = 600 * 512 * 512 * 2 / 1e6
 
 
-def test_clicks_on_a_large_volume_make_no_volume_copies(make_napari_viewer, qtbot):
-    from napari_everyclick.widget.dock import EveryClickWidget
-
+def test_clicks_on_a_large_volume_make_no_volume_copies(make_napari_viewer, dock_plugin, qtbot):
     viewer = make_napari_viewer()
     volume = np.zeros((600, 512, 512), np.int16)  # calloc: pages stay untouched
     volume[300, 200:260, 200:260] = 40
     image = viewer.add_image(volume, name="big", scale=(1.0, 0.7, 0.7), contrast_limits=(-160, 240))
     viewer.dims.set_point(0, 300.0)
-    widget = EveryClickWidget(viewer, segmenter_factory=lambda name, **kw: DiskLike())
-    viewer.window.add_dock_widget(widget)
+    widget = dock_plugin(viewer, lambda name, **kw: DiskLike())
     tracemalloc.start()
     try:
         for dx in (8, 16):

@@ -44,8 +44,6 @@ from .layers import (
     ensure_clicks_layer,
     ensure_preview_layer,
     find_layer,
-    layer_itself,
-    same_layer,
 )
 from .measuring import LabelMeasurements
 from .object_state import ObjectEditor, PredictionJob, run_job
@@ -114,7 +112,6 @@ class Annotator:
         self._on_target = on_target
         self.image: Image | None = None
         self.target: Labels | None = None
-        # keyed by the image layers themselves: a proxy napari hands the widget dies at once
         self._image_targets: WeakKeyDictionary[Image, Labels | None] = WeakKeyDictionary()
         self.plane: Plane | None = None
         self.editors: OrderedDict[Hashable, tuple[Plane, ObjectEditor]] = OrderedDict()
@@ -158,7 +155,7 @@ class Annotator:
         self._drop_objects()
         self._propagation = None  # a request made on the previous image
         if self.image is not None:
-            self._image_targets[layer_itself(self.image)] = self.target
+            self._image_targets[self.image] = self.target
         self.image = image
         self.pool.forget_slices()
         if image is None:
@@ -203,7 +200,7 @@ class Annotator:
         get (`<image> lesions`: made by an earlier dock, or the saved labels the reader opened
         with the CT), else None (a new one at accept)."""
         named = find_layer(self.viewer, labels_layer_name(image.name), Labels)
-        for labels in (self._image_targets.get(layer_itself(image)), self.target, named):
+        for labels in (self._image_targets.get(image), self.target, named):
             if (
                 labels is not None
                 and labels in self.viewer.layers
@@ -642,7 +639,7 @@ class Annotator:
     def _painted_by_hand(self, layer: Labels, slices: tuple[int, ...] | None) -> None:
         """Strokes of napari's own Labels tools on `layer` (widget.hand_edits): re-measure the
         slices they touched (all when None) and save the layer, as after an accept."""
-        if same_layer(layer, self.target):
+        if layer is self.target:
             self.measuring.update(slices)
         self._save(layer)
 
@@ -664,11 +661,9 @@ class Annotator:
     def _image_of(self, target: Labels) -> Image | None:
         """The image whose labels layer `target` is (an undo or a propagation may finish on
         another image's layer than the one shown)."""
-        if same_layer(target, self.target):
+        if target is self.target:
             return self.image
-        return next(
-            (im for im, labels in self._image_targets.items() if same_layer(labels, target)), None
-        )
+        return next((im for im, labels in self._image_targets.items() if labels is target), None)
 
     def _status(self, text: str) -> None:
         self._on_status(text)

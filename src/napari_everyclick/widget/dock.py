@@ -3,6 +3,8 @@
 No hidden set-up step: docking it targets the selected (or the only) CT image layer and turns
 the click tool on at once; an image added later is targeted when none is. The window controls
 drive both the image's contrast limits and the model input, and follow the contrast slider.
+
+The widget works on the viewer itself, not on the proxy napari hands it (`layers.unproxied`).
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ from ..methods import available_methods
 from .annotator import Annotator, Settings
 from .controls import CUSTOM_WINDOW, ControlPanel
 from .keys import SHORTCUTS, bind_shortcuts, unbind_shortcuts
-from .layers import CLICKS_LAYER, PREVIEW_LAYER, find_layer
+from .layers import CLICKS_LAYER, PREVIEW_LAYER, find_layer, unproxied
 from .segmenters import MethodChoice, SegmenterFactory, SegmenterPool, default_method
 from .table import MeasurementView
 
@@ -38,7 +40,7 @@ class EveryClickWidget(QWidget):
 
     def __init__(self, napari_viewer, segmenter_factory: SegmenterFactory | None = None) -> None:
         super().__init__()
-        self.viewer = napari_viewer
+        self.viewer = napari_viewer = unproxied(napari_viewer)
         methods = available_methods()
         method = default_method(methods)
         pool = SegmenterPool() if segmenter_factory is None else SegmenterPool(segmenter_factory)

@@ -26,8 +26,6 @@ import numpy as np
 from napari.layers import Labels
 from qtpy.QtCore import QTimer
 
-from .layers import layer_itself
-
 QUIET_MS = 1000
 """The pause after the last hand stroke before its layer is measured and saved."""
 
@@ -51,8 +49,8 @@ def painted_slices(layer: Labels, atoms) -> set[int] | None:
 
 def _histories(layer: Labels) -> tuple[Sequence[Any], Sequence[Any]] | None:
     """`layer`'s undo and redo histories (None: a napari without them). napari has no public
-    undo event; `layer` is the layer itself, not the proxy napari hands a plugin's widget, which
-    warns that private state is closing to plugins."""
+    undo event; the widget reads it on the layer itself (widget.layers.unproxied): napari's
+    proxy warns that private state is closing to plugins."""
     undo = getattr(layer, "_undo_history", None)
     redo = getattr(layer, "_redo_history", None)
     return None if undo is None or redo is None else (undo, redo)
@@ -95,10 +93,7 @@ class HandEdits:
         self._timer.timeout.connect(self.flush)
 
     def watch(self, layer: Labels | None) -> None:
-        """Notice hand edits on `layer` from now on (once per layer; None: nothing). Watched and
-        reported is the layer itself, as events name it: a proxy napari hands a plugin's widget
-        would leave the weak sets below at once."""
-        layer = layer_itself(layer)
+        """Notice hand edits on `layer` from now on (once per layer; None: nothing)."""
         if layer is None or layer in self._watched:
             return
         self._watched.add(layer)

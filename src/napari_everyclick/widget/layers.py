@@ -18,6 +18,7 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 
 import numpy as np
+from napari import Viewer
 from napari.layers import Image, Labels, Layer, Points, Shapes
 from napari.utils.colormaps import DirectLabelColormap
 
@@ -39,16 +40,15 @@ SHORT_AXIS_COLOR = "#ff66ff"
 CIRCLE_BORDER_PX = 2.0  # ring width of a drawn click, in screen pixels
 
 
-def layer_itself(layer: Layer | None) -> Layer | None:
-    """The layer behind the proxy napari hands a plugin's widget (a new proxy object at every
-    `viewer.layers[...]`, so neither `is` nor a weak reference holds on to one), or `layer`."""
-    return getattr(layer, "__wrapped__", layer)
+def unproxied(viewer: Viewer) -> Viewer:
+    """The viewer behind the proxy napari hands a plugin's widget, or `viewer`.
 
-
-def same_layer(a: Layer | None, b: Layer | None) -> bool:
-    """Whether `a` and `b` are one layer, proxied or not (an event's `source` is the layer
-    itself)."""
-    return layer_itself(a) is layer_itself(b)
+    Through the proxy every `viewer.layers[...]` is a new proxy object, so neither `is`, nor a
+    weak reference, nor a dictionary key holds on to a layer, and an event's `source` (the layer
+    itself) matches none of them. Three bugs came from that (hand strokes neither measured nor
+    saved, an undone accept of another image not saved); the widget works on the viewer itself.
+    """
+    return getattr(viewer, "__wrapped__", viewer)
 
 
 def find_layer(viewer, name: str, kind: type[Layer]) -> Layer | None:
