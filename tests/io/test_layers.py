@@ -6,6 +6,7 @@ import os
 import subprocess
 import sys
 import warnings
+from pathlib import Path
 
 import nibabel as nib
 import numpy as np
@@ -205,12 +206,34 @@ def test_the_saved_file_opens_quietly_when_the_recovery_copy_adds_nothing(series
         "recovery older": np.ones(shape, np.uint8),
         "recovery empty": np.zeros(shape, np.uint8),
     }[case]
-    _write_beside_and_in_recovery(folder, saved, recovered, case != "recovery older")
+    _, recovery = _write_beside_and_in_recovery(folder, saved, recovered, case != "recovery older")
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         (_, (data, meta, _)) = read_layers(str(folder))
     np.testing.assert_array_equal(data, saved)
     assert meta["metadata"]["labels_file"] == str(saved_labels_path(folder))
+    # a copy holding nothing the saved file does not is removed; one that differs is kept
+    assert recovery.is_file() == (case == "recovery older")
+
+
+def test_a_recovery_copy_that_cannot_be_removed_or_does_not_fit_stays(series, monkeypatch):
+    folder, _ = series
+    shape = read_layers(str(folder))[0][0].shape
+    saved = np.zeros(shape, np.uint8)
+    saved[2, 20:40, 20:40] = 1
+    _, recovery = _write_beside_and_in_recovery(folder, saved, saved)
+
+    def read_only(self, missing_ok=False):
+        raise PermissionError(13, "Permission denied", str(self))
+
+    monkeypatch.setattr(Path, "unlink", read_only)
+    (_, (data, _, _)) = read_layers(str(folder))  # a read-only cache: opens as before
+    np.testing.assert_array_equal(data, saved)
+    monkeypatch.undo()
+    assert recovery.is_file()
+    nib.save(nib.Nifti1Image(np.ones((4, 4, 1), np.uint8), np.eye(4)), recovery)  # not this CT's
+    read_layers(str(folder))
+    assert recovery.is_file()
 
 
 def test_recovery_copies_of_two_cts_of_one_name_keep_apart(tmp_path, recovery_dir):

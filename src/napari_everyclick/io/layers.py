@@ -10,7 +10,7 @@ the widget writes to (`<name> lesions`), and opening a labels file on its own (o
 with NIfTI's label intent), or any NIfTI of integers within 0..255 (another tool's masks),
 gives a Labels layer, not a grey image. Outlines never saved come back too, from the widget's
 recovery copy (io.recovery, `recovery_labels_path`) when it is newer than the file beside the CT
-and differs from it.
+and differs from it; a copy that adds nothing to that file is removed.
 """
 
 from __future__ import annotations
@@ -28,7 +28,7 @@ from ..core.errors import ReadError
 from .formats import FORMAT_SUFFIXES, detect_format, holds_dicom, holds_npz_case
 from .nifti import read_nifti, write_labels_nifti
 from .reader import read_ct
-from .recovery import recovery_dir
+from .recovery import discard, recovery_dir
 from .volume import CTVolume
 
 LayerData = tuple[Any, dict, str]
@@ -164,18 +164,21 @@ def _recovered_labels_layer(
 ) -> LayerData | None:
     """The widget's recovery copy as the CT's Labels layer when it holds lesions and is newer
     than the file saved beside the CT and differs from it (outlines accepted but never saved,
-    or saved by hand since), with a warning naming it; otherwise None."""
+    or saved by hand since), with a warning naming it; otherwise None. A copy holding no lesion,
+    or the saved file's very labels, is removed; one that differs, or does not fit this CT, is
+    left where it is."""
     if not path.is_file():
-        return None
-    saved_file = None if saved is None else Path(saved[1]["metadata"]["labels_file"])
-    if saved_file is not None and saved_file.stat().st_mtime >= path.stat().st_mtime:
         return None
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # a copy that cannot be used is not the user's concern
         recovered = _saved_labels_layer(path, image)
-    if recovered is None or not recovered[0].any():
+    if recovered is None:
         return None
-    if saved is not None and np.array_equal(recovered[0], saved[0]):
+    if not recovered[0].any() or saved is not None and np.array_equal(recovered[0], saved[0]):
+        discard(path)
+        return None
+    saved_file = None if saved is None else Path(saved[1]["metadata"]["labels_file"])
+    if saved_file is not None and saved_file.stat().st_mtime >= path.stat().st_mtime:
         return None
     when = time.strftime("%Y-%m-%d %H:%M", time.localtime(path.stat().st_mtime))
     warnings.warn(

@@ -10,17 +10,22 @@ different folders keep apart.
 
 Opening the CT again (io.layers.read_layers) brings the recovery copy back when it is newer than
 the file saved beside the CT and holds other labels: a crash, a viewer closed without saving or
-a failed save loses no accepted outline.
+a failed save loses no accepted outline. A copy that holds nothing the saved file does not (the
+same labels, or none) is removed then (`discard`), so the cache keeps only unsaved outlines of
+the CTs (patient data) and does not grow with every CT ever outlined.
 """
 
 from __future__ import annotations
 
+import logging
 import os
 from pathlib import Path
 
 from platformdirs import user_cache_dir
 
 RECOVERY_DIR_ENV = "EVERYCLICK_RECOVERY_DIR"
+
+log = logging.getLogger(__name__)
 
 
 def recovery_dir() -> Path:
@@ -29,3 +34,12 @@ def recovery_dir() -> Path:
     if chosen:
         return Path(chosen)
     return Path(user_cache_dir("napari-everyclick", appauthor=False)) / "recovery"
+
+
+def discard(copy: Path) -> None:
+    """Remove the recovery copy `copy`, which holds no unsaved outline. One that cannot be
+    removed (a read-only cache) stays, as harmless as before, and is logged."""
+    try:
+        copy.unlink()
+    except OSError as exc:
+        log.info("recovery copy %s left in place: %s", copy, exc)
