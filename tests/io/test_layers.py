@@ -169,11 +169,16 @@ def _write_beside_and_in_recovery(folder, beside, recovered, recovery_newer: boo
     return image[0].shape, recovery
 
 
+def _one_lesion(folder) -> np.ndarray:
+    """Labels for the CT in `folder`: lesion 1, a 20-px square on slice 2."""
+    labels = np.zeros(read_layers(str(folder))[0][0].shape, np.uint8)
+    labels[2, 20:40, 20:40] = 1
+    return labels
+
+
 def test_lesions_never_saved_come_back_from_the_recovery_copy_with_a_warning(series, recovery_dir):
     folder, _ = series
-    shape = read_layers(str(folder))[0][0].shape
-    lesions = np.zeros(shape, np.uint8)
-    lesions[2, 20:40, 20:40] = 1
+    lesions = _one_lesion(folder)
     _, recovery = _write_beside_and_in_recovery(folder, None, lesions)
     assert recovery.parent == recovery_dir and recovery.name.startswith("series-")
     with pytest.warns(UserWarning, match="not saved beside the CT.*recovery copy"):
@@ -185,10 +190,9 @@ def test_lesions_never_saved_come_back_from_the_recovery_copy_with_a_warning(ser
 
 def test_a_recovery_copy_newer_than_the_saved_file_and_different_wins(series):
     folder, _ = series
-    shape = read_layers(str(folder))[0][0].shape
-    saved, later = np.zeros(shape, np.uint8), np.zeros(shape, np.uint8)
-    saved[2, 20:40, 20:40] = 1
-    later[2, 20:40, 20:40], later[3, 5:9, 5:9] = 1, 2  # one more lesion, accepted after
+    saved = _one_lesion(folder)
+    later = saved.copy()
+    later[3, 5:9, 5:9] = 2  # one more lesion, accepted after
     _write_beside_and_in_recovery(folder, saved, later)
     with pytest.warns(UserWarning, match="series_everyclick_labels.nii.gz is left as it is"):
         (_, (data, _, _)) = read_layers(str(folder))
@@ -198,9 +202,8 @@ def test_a_recovery_copy_newer_than_the_saved_file_and_different_wins(series):
 @pytest.mark.parametrize("case", ["same labels", "recovery older", "recovery empty"])
 def test_the_saved_file_opens_quietly_when_the_recovery_copy_adds_nothing(series, case):
     folder, _ = series
-    shape = read_layers(str(folder))[0][0].shape
-    saved = np.zeros(shape, np.uint8)
-    saved[2, 20:40, 20:40] = 1
+    saved = _one_lesion(folder)
+    shape = saved.shape
     recovered = {
         "same labels": saved,
         "recovery older": np.ones(shape, np.uint8),
@@ -218,9 +221,7 @@ def test_the_saved_file_opens_quietly_when_the_recovery_copy_adds_nothing(series
 
 def test_a_recovery_copy_that_cannot_be_removed_or_does_not_fit_stays(series, monkeypatch):
     folder, _ = series
-    shape = read_layers(str(folder))[0][0].shape
-    saved = np.zeros(shape, np.uint8)
-    saved[2, 20:40, 20:40] = 1
+    saved = _one_lesion(folder)
     _, recovery = _write_beside_and_in_recovery(folder, saved, saved)
 
     def read_only(self, missing_ok=False):
