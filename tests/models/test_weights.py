@@ -51,6 +51,13 @@ def test_save_returns_the_files_sha256(saved):
     assert not path.with_suffix(".safetensors.tmp").exists()
 
 
+def test_saved_weights_are_readable_by_everyone_like_any_shipped_file(saved):
+    """safetensors writes its files private to their owner (0600): a weights file published
+    that way and installed for other users (a shared install, a copied folder) could not be read."""
+    path, _, _ = saved
+    assert path.stat().st_mode & 0o777 == 0o644
+
+
 def test_saved_floats_are_fp16_and_integers_kept(saved):
     path, _, model = saved
     state = read_state(path)

@@ -18,7 +18,7 @@ from napari_everyclick.models.hrnet_ocr import NetConfig
 from napari_everyclick.models.weights import file_sha256, read_state
 from napari_everyclick.training.export import write_model
 from napari_everyclick.training.interpolate import interpolate
-from napari_everyclick.training.publish import publish
+from napari_everyclick.training.publish import publish, ship_file
 
 NET = NetConfig(backbone="hrnet_w18_small")
 
@@ -103,6 +103,21 @@ def test_interpolate_command_refuses_a_share_outside_0_1_as_a_usage_error(pair, 
     assert stop.value.code == 2
     assert "must lie in [0, 1]" in capsys.readouterr().err
     assert not (tmp_path / "x").exists()
+
+
+def test_a_shipped_file_is_readable_by_everyone_whatever_the_runs_mode(tmp_path):
+    """Runs written before weights were saved 0644 hold 0600 safetensors; publish copied the
+    mode with the file (shutil.copy2), into weights/ and from there into the wheel."""
+    private = tmp_path / "run" / "m.safetensors"
+    private.parent.mkdir()
+    private.write_bytes(b"weights")
+    private.chmod(0o600)
+    zoo = tmp_path / "zoo"
+    zoo.mkdir()
+    (zoo / "m.safetensors").write_bytes(b"old")
+    (zoo / "m.safetensors").chmod(0o600)  # an earlier private copy is replaced, mode too
+    shipped = ship_file(private, zoo)
+    assert shipped.read_bytes() == b"weights" and shipped.stat().st_mode & 0o777 == 0o644
 
 
 def test_publish_refuses_a_folder_with_two_cards_instead_of_picking_one(pair, tmp_path):

@@ -34,6 +34,7 @@ def save_weights(model: nn.Module, path: Path, half: bool = True) -> str:
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_suffix(path.suffix + ".tmp")
     save_file(state, str(tmp))
+    tmp.chmod(0o644)  # safetensors makes the file private to its owner; weights are shipped
     tmp.replace(path)
     return file_sha256(path)
 

@@ -36,6 +36,16 @@ def card_figures(report_path: Path) -> dict[str, Any]:
     }
 
 
+def ship_file(source: Path, folder: Path) -> Path:
+    """Copy `source` into `folder`, readable by everyone (0644) whatever its own mode: a run's
+    safetensors may be private to its owner (0600), and shipped weights are installed for
+    other users too."""
+    target = Path(folder) / Path(source).name
+    shutil.copyfile(source, target)
+    target.chmod(0o644)
+    return target
+
+
 def publish(
     run_folder: str | Path,
     data: str = "../shared/data",
@@ -58,8 +68,8 @@ def publish(
     card = read_card(cards[0])
     dest = Path(dest)
     dest.mkdir(parents=True, exist_ok=True)
-    shutil.copy2(card.weights_path, dest / card.weights_path.name)
-    shutil.copy2(card.path, dest / card.path.name)
+    ship_file(card.weights_path, dest)
+    ship_file(card.path, dest)
     reports = {}
     baselines = (("disk", "avg"), ("flood", "avg"))
     for method, radius in ((card.name, "avg"), (card.name, "static"), *baselines):
