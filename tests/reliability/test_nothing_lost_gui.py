@@ -300,6 +300,21 @@ def test_autosaves_of_two_images_made_during_one_write_are_both_written(
     assert np.asanyarray(nib.load(tmp_path / "a.nii.gz").dataobj).max() == 1
 
 
+def test_the_recovery_folder_made_at_the_first_save_is_the_users_own(qtbot, recovery_dir):
+    """Recovery copies are outlines of patients' CTs, named after them: on a shared machine
+    other users must not list or read them (the folder was made world-readable, 0755)."""
+    from napari.layers import Labels
+
+    from napari_everyclick.widget import autosave
+
+    folder = recovery_dir / "made-at-first-save"
+    saver = autosave.Autosaver()
+    saver.save(Labels(np.ones((2, 4, 4), np.uint8)), [folder / "ct_everyclick_labels.nii.gz"])
+    qtbot.waitUntil(lambda: not saver.busy, timeout=20_000)
+    assert (folder / "ct_everyclick_labels.nii.gz").is_file()
+    assert folder.stat().st_mode & 0o777 == 0o700
+
+
 # --- random action sequences through the real widget ------------------------------------------
 
 CY, CX = MASS.center[1], MASS.center[2]

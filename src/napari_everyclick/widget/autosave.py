@@ -46,7 +46,8 @@ def _keep_then_write(path: str, data: np.ndarray, meta: dict, keep_as: Path | No
     """Copy the file at `path` to `keep_as` first (when given), then write the labels."""
     if keep_as is not None:
         shutil.copy2(path, keep_as)
-    Path(path).parent.mkdir(parents=True, exist_ok=True)  # the recovery dir, the first time
+    # the recovery dir, the first time: the user's own, as it holds outlines of patients' CTs
+    Path(path).parent.mkdir(mode=0o700, parents=True, exist_ok=True)
     return write_labels(path, data, meta)
 
 
