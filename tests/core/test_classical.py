@@ -15,6 +15,7 @@ from napari_everyclick.core.classical.snake import SnakeSegmenter
 from napari_everyclick.core.clicker import RobotClicker
 from napari_everyclick.core.clicks import Click
 from napari_everyclick.core.metrics import iou
+from napari_everyclick.core.segmenter import Prediction
 from napari_everyclick.core.session import Session
 from napari_everyclick.core.windowing import Window
 
@@ -154,6 +155,25 @@ def test_object_cut_by_the_slice_border_is_kept(segmenter_cls, radius) -> None:
     )
     assert mask[95, 0] and mask[88, 7]
     assert iou(mask, truth) > (0.8 if radius != 5.0 else 0.3)
+
+
+def test_a_refining_drag_reaches_past_its_disk_and_a_first_drag_does_not(lesion) -> None:
+    """A correcting disk rarely covers its whole error: a drag on a slice with a mask fills up
+    to refine_reach disk radii (1.25, tuned on val), a first drag still `reach` (1.0)."""
+    hu, truth = lesion
+    image = FloodSegmenter().prepare(hu, WINDOW)
+    previous = Prediction.from_mask(truth & (np.arange(128)[:, None] < 66))  # the lower part missed
+    drag = Click(76.0, 64.0, True, radius=6.0)  # inside the error, 10 px from the mask
+    yy, xx = np.nonzero(truth)
+    beyond = (np.hypot(yy - 76.0, xx - 64.0) > 7.0) & (yy > 66)  # missed, past the disk
+    added = {}
+    for refine_reach in (1.0, 1.25):
+        flood = FloodSegmenter(refine_reach=refine_reach)
+        mask = flood.predict(image, [drag], previous).mask
+        added[refine_reach] = int(mask[yy[beyond], xx[beyond]].sum())
+        first = flood.predict(image, [drag], None).mask
+        np.testing.assert_array_equal(first, FloodSegmenter().predict(image, [drag], None).mask)
+    assert added[1.0] == 0 < added[1.25]
 
 
 def test_correction_limit_keeps_a_refinement_near_the_boundary() -> None:

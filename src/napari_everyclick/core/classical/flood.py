@@ -7,7 +7,9 @@ windowed intensity lies within a tolerance of the median inside the click's disk
 - dynamic disk (a drag): the tolerance is `tolerance_spreads` robust standard deviations
   (1.4826 x the median absolute deviation) of the filtered values inside the disk, at least
   `min_tolerance`. It is full inside the disk and tapers linearly to zero at `reach` radii (tuned: 1.0, i.e. the fill stays
-  inside the disk and only drops the pixels that do not look like its centre);
+  inside the disk and only drops the pixels that do not look like its centre); a drag that
+  refines a mask reaches `refine_reach` radii (tuned: 1.25: the robot's and a user's
+  correcting disk rarely covers the whole error);
 - static click (5 px): the thesis's recipe, one global tolerance in HU (tuned 40 HU; the
   thesis's searched 1.425 x 255 = 363 HU is `THESIS_TOLERANCE_HU`) within `static_reach_px` of
   the click for a first click, within `static_refine_reach` x its distance to the current
@@ -70,7 +72,8 @@ class FloodSegmenter:
 
     tolerance_spreads: dynamic tolerance in
     robust stds of the disk. min_tolerance: its floor, windowed units. reach: how far (in disk
-    radii) a dynamic fill may extend. opening: opening radius as a fraction of the disk radius.
+    radii) a dynamic fill may extend; refine_reach: the same for a drag on a slice that has a
+    mask already. opening: opening radius as a fraction of the disk radius.
     depth: refinement band width in multiples of the click's distance to the boundary. core:
     fraction of the disk radius always kept, whatever the intensities.
     static_tolerance_hu, static_reach_px: the static-click fallback; static_refine_reach: a
@@ -87,6 +90,7 @@ class FloodSegmenter:
         tolerance_spreads: float = 4.0,
         min_tolerance: float = 0.01,
         reach: float = 1.0,
+        refine_reach: float = 1.25,
         opening: float = 0.2,
         depth: float = 1.5,
         core: float = 0.5,
@@ -98,6 +102,7 @@ class FloodSegmenter:
         self.tolerance_spreads = tolerance_spreads
         self.min_tolerance = min_tolerance
         self.reach = reach
+        self.refine_reach = refine_reach
         self.opening = opening
         self.depth = depth
         self.core = core
@@ -119,10 +124,11 @@ class FloodSegmenter:
         click = clicks[-1]
         base = previous.mask if previous is not None else np.zeros(image.shape, dtype=bool)
         dynamic = not click.plain
-        bound = max(self.reach, 1.0) * click.radius if dynamic else self.static_reach_px
+        reach = self.refine_reach if base.any() else self.reach
+        bound = max(reach, 1.0) * click.radius if dynamic else self.static_reach_px
         frame = local_frame(image.shape, click, bound)
         to_boundary = boundary_distance(frame.crop(base), frame, click.positive)
-        inner, outer = self._extent(click, to_boundary, frame)
+        inner, outer = self._extent(click, to_boundary, frame, reach)
         smoothed = frame.crop(image.extra["smoothed"])
         reference, spread = robust_centre_spread(smoothed[disk_pixels(frame, click.radius)])
         tolerance = self._tolerance(spread, image.window, dynamic)
@@ -136,11 +142,12 @@ class FloodSegmenter:
         return Prediction(mask=smooth_edge(base, mask, clicks, self.smoothing_sigma_px))
 
     def _extent(
-        self, click: Click, to_boundary: np.ndarray | None, frame: LocalFrame
+        self, click: Click, to_boundary: np.ndarray | None, frame: LocalFrame, reach: float
     ) -> tuple[float, float]:
-        """(inner, outer) radius in pixels: full tolerance within inner, none beyond outer."""
+        """(inner, outer) radius in pixels: full tolerance within inner, none beyond outer
+        (`reach`: a drag's, in disk radii)."""
         if not click.plain:
-            return click.radius, self.reach * click.radius
+            return click.radius, reach * click.radius
         reach = static_reach(to_boundary, frame, self.static_refine_reach, self.static_reach_px)
         return reach, reach
 
