@@ -45,8 +45,8 @@ def unproxied(viewer: Viewer) -> Viewer:
 
     Through the proxy every `viewer.layers[...]` is a new proxy object, so neither `is`, nor a
     weak reference, nor a dictionary key holds on to a layer, and an event's `source` (the layer
-    itself) matches none of them. Three bugs came from that (hand strokes neither measured nor
-    saved, an undone accept of another image not saved); the widget works on the viewer itself.
+    itself) matches none of them. Bugs came from that (hand strokes neither measured nor saved,
+    an undone accept of another image not saved); the widget works on the viewer itself.
     """
     return getattr(viewer, "__wrapped__", viewer)
 

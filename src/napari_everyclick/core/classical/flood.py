@@ -148,8 +148,8 @@ class FloodSegmenter:
         (`reach`: a drag's, in disk radii)."""
         if not click.plain:
             return click.radius, reach * click.radius
-        reach = static_reach(to_boundary, frame, self.static_refine_reach, self.static_reach_px)
-        return reach, reach
+        static = static_reach(to_boundary, frame, self.static_refine_reach, self.static_reach_px)
+        return static, static
 
     def _tolerance(self, spread: float, window: Window, dynamic: bool) -> float:
         """The flood tolerance in windowed units: from the disk's spread, or the global one."""
