@@ -14,9 +14,12 @@ import pytest
 from dicom_series import PIXEL_MM, STEP_MM
 
 from napari_everyclick.io.layers import (
+    array_digest,
+    array_recovery_labels_path,
     get_reader,
     labels_layer_name,
     read_layers,
+    recovered_array_labels,
     recovery_labels_path,
     saved_labels_path,
     write_labels,
@@ -241,6 +244,35 @@ def test_recovery_copies_of_two_cts_of_one_name_keep_apart(tmp_path, recovery_di
     one, two = tmp_path / "a" / "ct.nii.gz", tmp_path / "b" / "ct.nii.gz"
     assert recovery_labels_path(one) != recovery_labels_path(two)
     assert recovery_labels_path(one).parent == recovery_dir
+
+
+def test_an_array_recovery_copy_comes_back_for_its_values_alone(recovery_dir):
+    image = np.arange(4 * 5 * 6, dtype=np.int16).reshape(4, 5, 6)
+    digest = array_digest(image)
+    assert digest == array_digest(image.copy()) == array_digest(np.asfortranarray(image))
+    for other in (image + 1, image.astype(np.int32), image.reshape(4, 6, 5), image[:, :, ::-1]):
+        assert array_digest(other) != digest
+    assert array_digest(image.tolist()) is None  # not an array in memory: not read for a key
+    assert array_digest(image[np.newaxis]) is None  # 4D: no labels file holds it
+
+    path = array_recovery_labels_path(digest)
+    assert path.parent == recovery_dir and recovered_array_labels(digest, image.shape) is None
+    lesions = np.zeros(image.shape, np.uint16)
+    lesions[2, 1:3, 2:4] = 3
+    write_labels(str(path), lesions, {"scale": (2.0, 0.7, 0.7)})
+    got, written = recovered_array_labels(digest, image.shape)
+    np.testing.assert_array_equal(got, lesions)
+    assert written == path.stat().st_mtime
+    assert recovered_array_labels(digest, (4, 5, 7)) is None and path.is_file()
+
+    write_labels(str(path), lesions[2], {})  # a 2D image's labels: written as one slice
+    got, _ = recovered_array_labels(digest, lesions[2].shape)
+    np.testing.assert_array_equal(got, lesions[2])
+
+    path.write_bytes(b"not a nifti")  # a damaged copy: left for the user, not opened
+    assert recovered_array_labels(digest, image.shape) is None and path.is_file()
+    write_labels(str(path), np.zeros_like(lesions), {})  # no lesion: removed
+    assert recovered_array_labels(digest, image.shape) is None and not path.exists()
 
 
 @pytest.mark.parametrize(

@@ -158,6 +158,41 @@ def test_lesions_accepted_without_autosave_come_back_when_the_ct_is_opened_again
     assert [p.name for p in recovery_dir().iterdir()] == [recovery_labels_path(source).name]
 
 
+def test_lesions_accepted_on_an_image_not_read_from_a_file_come_back_with_the_same_image(
+    make_napari_viewer, qtbot, notifications
+):
+    """Before: an image that came from no file (a sample, a NumPy array) had no recovery copy,
+    so a crash or a viewer closed without a save lost its outlines."""
+    hu = make_phantom(shape=(6, 96, 96)).hu
+    first = make_napari_viewer()
+    first.add_image(hu.copy(), name="case", scale=(2.5, 0.8, 0.8))
+    _dock_and_accept_at(first, qtbot, 30, 30, autosave=False)
+    accepted = first.layers["case lesions"].data.copy()
+    assert (accepted == 1).any()
+    (copy,) = recovery_dir().iterdir()
+
+    again = make_napari_viewer()  # the first one is gone without a save
+    again.add_image(np.zeros_like(hu), name="case", scale=(2.5, 0.8, 0.8))  # other values
+    _, widget = again.window.add_plugin_dock_widget("napari-everyclick", "Every Click")
+    assert widget.annotator.image is not None and widget.annotator.target is None
+    again.add_image(hu.copy(), name="same values", scale=(2.5, 0.8, 0.8))
+    notifications.take()
+    widget.controls.image_combo.setCurrentText("same values")
+    restored = again.layers["same values lesions"]
+    assert widget.annotator.target is restored
+    widget.controls.method_combo.setCurrentText("disk")
+    again.dims.set_point(0, 3 * 2.5)
+    _accept_at(again, widget, qtbot, 60, 60, image="same values")
+    (restore,) = [text for kind, text in notifications.take() if "restored" in text]
+    assert restore.startswith("EveryClick restored lesions of 'same values' accepted on ")
+    assert restore.endswith(f"from its recovery copy {copy}")
+    np.testing.assert_array_equal(restored.data == 1, accepted == 1)
+    assert sorted(np.unique(restored.data)) == [0, 1, 2]  # the first session's lesion and this
+    in_recovery = np.asanyarray(nib.load(copy).dataobj).T
+    np.testing.assert_array_equal(in_recovery, restored.data)
+    assert [p.name for p in recovery_dir().iterdir()] == [copy.name]
+
+
 def _painted_by_hand(make_napari_viewer, qtbot, tmp_path, strokes):
     """A case opened and one lesion accepted, then label 5 painted with napari's brush at each
     (z, y, x) of `strokes`. Returns the widget, the labels layer and a reader of the recovery

@@ -16,6 +16,7 @@ and differs from it; a copy that adds nothing to that file is removed.
 from __future__ import annotations
 
 import hashlib
+import logging
 import time
 import warnings
 from collections.abc import Callable, Sequence
@@ -33,6 +34,8 @@ from .volume import CTVolume
 
 LayerData = tuple[Any, dict, str]
 PathLike = str | Sequence[str]
+
+log = logging.getLogger(__name__)
 
 
 def get_reader(path: PathLike) -> Callable[[PathLike], list[LayerData]] | None:
@@ -69,6 +72,46 @@ def recovery_labels_path(source: Path) -> Path:
     `_everyclick_labels.nii.gz`, so CTs of one name in different folders keep apart."""
     digest = hashlib.sha1(str(Path(source).resolve()).encode("utf-8")).hexdigest()[:12]
     return recovery_dir() / f"{_layer_name(source)}-{digest}{SAVED_LABELS_SUFFIX}"
+
+
+def array_digest(data: Any) -> str | None:
+    """32 hex digits of the BLAKE2b of an in-memory image's shape, dtype and values: the key of
+    the recovery copy of an image not read from a file (a sample, a NumPy array). None for an
+    image that has no such copy: a lazy array (dask, zarr), all of whose voxels would have to be
+    read, or one of more than 3 dimensions, which the copy's labels file cannot hold."""
+    if not isinstance(data, np.ndarray) or data.ndim > 3:
+        return None
+    digest = hashlib.blake2b(repr((data.shape, data.dtype.str)).encode("utf-8"), digest_size=16)
+    digest.update(np.ascontiguousarray(data).data)
+    return digest.hexdigest()
+
+
+def array_recovery_labels_path(digest: str) -> Path:
+    """The recovery copy of the labels of an image not read from a file, by its `array_digest`:
+    `<recovery dir>/array-<digest>_everyclick_labels.nii.gz`."""
+    return recovery_dir() / f"array-{digest}{SAVED_LABELS_SUFFIX}"
+
+
+def recovered_array_labels(digest: str, shape: tuple[int, ...]) -> tuple[np.ndarray, float] | None:
+    """The lesions of the recovery copy of an image not read from a file (its `array_digest`
+    and `shape`), and when they were written (seconds since the epoch); None when there is no
+    copy, or one that cannot be read. A copy holding no lesion is removed."""
+    path = array_recovery_labels_path(digest)
+    if not path.is_file():
+        return None
+    try:
+        labels = read_nifti(path).hu
+    except ReadError as exc:
+        log.warning("recovery copy %s not opened: %s", path, exc)
+        return None
+    if len(shape) == 2 and labels.shape == (1, *shape):
+        labels = labels[0]  # a 2D image's labels are written as one slice
+    if labels.shape != tuple(shape) or labels.dtype.kind not in "iu":
+        return None
+    if not labels.any():
+        discard(path)
+        return None
+    return labels, path.stat().st_mtime
 
 
 def labels_layer_name(image_name: str) -> str:

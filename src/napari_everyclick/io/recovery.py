@@ -6,7 +6,10 @@ whether or not *Autosave* also writes them beside the CT. The recovery dir is
 `$EVERYCLICK_RECOVERY_DIR` when set, else the user's cache dir
 (`~/.cache/napari-everyclick/recovery` on Linux): never the CT's own folder, which may be
 read-only or a shared dataset. The hash is of the CT's absolute path, so two CTs of one name in
-different folders keep apart.
+different folders keep apart. An image read from no file (a sample, a NumPy array) has its copy
+at `<recovery dir>/array-<hash of its values>_everyclick_labels.nii.gz`
+(io.layers.array_recovery_labels_path), which the widget brings back when it first targets an
+image of the same values.
 
 Opening the CT again (io.layers.read_layers) brings the recovery copy back when it is newer than
 the file saved beside the CT and holds other labels: a crash, a viewer closed without saving or

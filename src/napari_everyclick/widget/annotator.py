@@ -31,7 +31,14 @@ from ..core.measurements import LesionMeasurement
 from ..core.propagation import PropagationStep
 from ..core.segmenter import Prediction
 from ..core.windowing import DEFAULT_WINDOW, Window
-from ..io.layers import labels_layer_name, recovery_labels_path, saved_labels_path
+from ..io.layers import (
+    array_digest,
+    array_recovery_labels_path,
+    labels_layer_name,
+    recovered_array_labels,
+    recovery_labels_path,
+    saved_labels_path,
+)
 from .autosave import Autosaver, source_path
 from .background import SerialRunner
 from .gestures import DiskGesture, displayed_plane
@@ -113,6 +120,7 @@ class Annotator:
         self.image: Image | None = None
         self.target: Labels | None = None
         self._image_targets: WeakKeyDictionary[Image, Labels | None] = WeakKeyDictionary()
+        self._array_digests: WeakKeyDictionary[Image, str | None] = WeakKeyDictionary()
         self.plane: Plane | None = None
         self.editors: OrderedDict[Hashable, tuple[Plane, ObjectEditor]] = OrderedDict()
         self.accepts: list[tuple[Labels, LabelEdit]] = []
@@ -164,6 +172,8 @@ class Annotator:
         ensure_clicks_layer(self.viewer, image)
         ensure_preview_layer(self.viewer, image)
         target = self._target_for(image)
+        if target is None:
+            target = self._recovered_target(image)
         if target is not self.target:
             self._retarget(target)
         self.plane = None
@@ -208,6 +218,32 @@ class Annotator:
             ):
                 return labels
         return None
+
+    def _recovered_target(self, image: Image) -> Labels | None:
+        """For an image not read from a file (a sample, a NumPy array), the first time it is
+        targeted: the lesions of its recovery copy, found by its values, as its labels layer,
+        with a warning naming the copy. A CT read from a file gets its copy from the reader."""
+        if image in self._array_digests or source_path(image) is not None:
+            return None
+        digest = self._digest_of(image)
+        found = None if digest is None else recovered_array_labels(digest, image.data.shape)
+        if found is None:
+            return None
+        lesions, written = found
+        labels = create_target_labels(self.viewer, image, lesions)
+        when = time.strftime("%Y-%m-%d %H:%M", time.localtime(written))
+        show_warning(
+            f"EveryClick restored lesions of {image.name!r} accepted on {when} that were not "
+            f"saved, from its recovery copy {array_recovery_labels_path(digest)}"
+        )
+        return labels
+
+    def _digest_of(self, image: Image) -> str | None:
+        """The key of the recovery copy of an image not read from a file (io.layers
+        .array_digest), worked out once per image; None for a lazy array."""
+        if image not in self._array_digests:
+            self._array_digests[image] = array_digest(image.data)
+        return self._array_digests[image]
 
     def ensure_target(self) -> Labels:
         """The target Labels layer, created to match the image if there is none."""
@@ -649,9 +685,12 @@ class Annotator:
         if image is None:
             return
         source = source_path(image)
-        if source is None:  # not read from a file
+        if source is None:  # not read from a file: a recovery copy found by the image's values
             if self.settings.autosave:
                 show_info("autosave: the image has no source file to save beside")
+            digest = self._digest_of(image)
+            if digest is not None:
+                self.autosaver.save(target, [array_recovery_labels_path(digest)])
             return
         paths = [recovery_labels_path(source)]
         if self.settings.autosave:

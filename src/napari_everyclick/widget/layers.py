@@ -216,13 +216,15 @@ def draw_axes(layer: Shapes, lesions: Sequence[LesionMeasurement]) -> None:
         layer.add_lines(lines, edge_color=colors, edge_width=1.5)
 
 
-def create_target_labels(viewer, image: Image) -> Labels:
-    """A new empty uint16 Labels layer matching the image's shape, scale and translate.
+def create_target_labels(viewer, image: Image, data: np.ndarray | None = None) -> Labels:
+    """A new Labels layer matching the image's shape, scale and translate: `data` (lesion ids of
+    the image's shape), else empty uint16.
 
     The image's metadata (spacing, affine, source path) is copied so a writer can put the labels
     back in the source's orientation.
     """
-    data = np.zeros(image.data.shape, dtype=np.uint16)
+    if data is None:
+        data = np.zeros(image.data.shape, dtype=np.uint16)
     with keep_selection(viewer):
         labels = viewer.add_labels(
             data,
