@@ -165,6 +165,8 @@ def test_the_handover_names_and_places_itself_as_its_network():
         ({"drag_clicks": 2, "after": 3}, "unknown hand-over settings: after"),
         ({"drag_edge_hu": -1}, "drag_edge_hu must be a number of HU >= 0 or null"),
         ({"drag_edge_hu": "10"}, "drag_edge_hu must be a number of HU >= 0 or null"),
+        ({"refiner_settings": {"reach": "1"}}, "refiner_settings must map names to numbers"),
+        ({"refiner_settings": [3.0]}, "refiner_settings must map names to numbers"),
     ],
 )
 def test_bad_rules_are_refused(data, message):
@@ -173,5 +175,6 @@ def test_bad_rules_are_refused(data, message):
 
 
 def test_a_rule_round_trips_through_a_dict():
-    rule = HandoverRule("snake", 3, 7, 12.5)
+    rule = HandoverRule("snake", 3, 7, 12.5, {"static_refine_reach": 3.0})
     assert HandoverRule.from_dict(rule.to_dict()) == rule
+    assert HandoverRule().to_dict()["refiner_settings"] == {}

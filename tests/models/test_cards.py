@@ -242,11 +242,26 @@ def test_a_card_with_a_hand_over_opens_behind_it_unless_asked_not_to(tmp_path):
         ({"refiner": "ritm-test"}, "hands over to 'ritm-test', which is no classical method"),
         ({"drag_clicks": 0}, "bad predictor settings: drag_clicks must be a whole number >= 1"),
         ({"network_clicks": 2}, "unknown hand-over settings: network_clicks"),
+        (
+            {"refiner_settings": {"static_reach": 3.0}},
+            "refiner_settings for flood: .*unexpected keyword argument 'static_reach'",
+        ),
     ],
 )
 def test_a_card_with_a_bad_hand_over_is_refused(tmp_path, rule, message):
     with pytest.raises(WeightsError, match=message):
         segmenter_from_card(card_with_handover(tmp_path, rule), device="cpu", backend="torch")
+
+
+def test_a_card_s_refiner_settings_reach_its_refiner_and_its_summary(tmp_path):
+    rule = {"refiner": "flood", "drag_clicks": 2, "plain_clicks": 8}
+    card = card_with_handover(tmp_path, {**rule, "refiner_settings": {"static_refine_reach": 3}})
+    segmenter = segmenter_from_card(card, device="cpu", backend="torch")
+    assert segmenter.refiner.static_refine_reach == 3
+    assert segmenter.refiner.refine_reach == FloodSegmenter().refine_reach  # the rest: defaults
+    assert "plain clicks, then flood (static_refine_reach 3)" in card.summary()
+    plain = segmenter_from_card(card_with_handover(tmp_path / "plain", rule), device="cpu")
+    assert plain.refiner.static_refine_reach == FloodSegmenter().static_refine_reach
 
 
 def test_a_card_summary_names_the_edge_a_later_drag_needs(tmp_path):

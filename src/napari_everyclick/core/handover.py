@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
-from dataclasses import asdict, dataclass, fields, replace
+from dataclasses import asdict, dataclass, field, fields, replace
 from typing import Any
 
 import numpy as np
@@ -75,12 +75,15 @@ class HandoverRule:
     click's kind and n <= `drag_clicks` (drags) or n <= `plain_clicks` (plain clicks); the
     classical method `refiner` once the limit is passed or the kinds mix. `drag_edge_hu`
     (None: no such condition): a drag past the first goes to the network only when the answer
-    before it has an `outline_contrast_hu` of at least that many HU."""
+    before it has an `outline_contrast_hu` of at least that many HU. `refiner_settings`: the
+    refiner's own settings in this place, where they differ from its defaults as a method of
+    its own (keyword arguments of its constructor, numbers)."""
 
     refiner: str = "flood"
     drag_clicks: int = 2
     plain_clicks: int = 8
     drag_edge_hu: float | None = None
+    refiner_settings: Mapping[str, float] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         problems = [
@@ -94,6 +97,12 @@ class HandoverRule:
         edge = self.drag_edge_hu
         if edge is not None and (not isinstance(edge, int | float) or not edge >= 0):
             problems.append(f"drag_edge_hu must be a number of HU >= 0 or null, got {edge}")
+        settings = self.refiner_settings
+        if not isinstance(settings, Mapping) or not all(
+            isinstance(value, int | float) and not isinstance(value, bool)
+            for value in settings.values()
+        ):
+            problems.append(f"refiner_settings must map names to numbers, got {settings}")
         if problems:
             raise ValueError("; ".join(problems))
 
@@ -117,7 +126,7 @@ class HandoverRule:
         return self.network_answers(clicks, edge_hu=math.inf)
 
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        return {**asdict(self), "refiner_settings": dict(self.refiner_settings)}
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> HandoverRule:

@@ -101,12 +101,23 @@ def handover_rule(data: Mapping[str, Any] | None) -> HandoverRule | None:
         raise ValueError(
             f"hands over to {rule.refiner!r}, which is no classical method ({', '.join(CLASSICAL)})"
         )
+    refiner(rule)  # settings it does not take: an error now, not at the first click
     return rule
+
+
+def refiner(rule: HandoverRule) -> Segmenter:
+    """The classical method `rule` hands over to, with the rule's settings for it; TypeError
+    for a setting it does not take."""
+    make = CLASSICAL[rule.refiner][0]
+    try:
+        return make(**rule.refiner_settings)
+    except TypeError as exc:
+        raise TypeError(f"refiner_settings for {rule.refiner}: {exc}") from None
 
 
 def behind_handover(predictor: ClickPredictor, rule: HandoverRule | None) -> Segmenter:
     """The predictor itself, or behind a hand-over to the classical method `rule` names."""
-    return predictor if rule is None else Handover(predictor, CLASSICAL[rule.refiner][0](), rule)
+    return predictor if rule is None else Handover(predictor, refiner(rule), rule)
 
 
 def random_segmenter(

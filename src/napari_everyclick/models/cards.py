@@ -68,9 +68,10 @@ class ModelCard:
             rule = {"refiner": "flood", "drag_clicks": "?", "plain_clicks": "?", **handover}
             edge = rule.get("drag_edge_hu")
             later = "" if edge is None else f" (past the first across an edge of >= {edge:g} HU)"
+            own = ", ".join(f"{k} {v:g}" for k, v in (rule.get("refiner_settings") or {}).items())
             parts.append(
                 f"network for {rule['drag_clicks']} drags{later} / {rule['plain_clicks']} plain "
-                f"clicks, then {rule['refiner']}"
+                f"clicks, then {rule['refiner']}" + (f" ({own})" if own else "")
             )
         if iou1 is not None:
             parts.append(f"val IoU@1 {iou1:.3f}")
