@@ -8,6 +8,7 @@ when that command runs (so `everyclick models` never imports torch or Qt).
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Sequence
 
@@ -260,6 +261,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     except EveryClickError as exc:
         print(f"everyclick {args.command}: error: {exc}", file=sys.stderr)
         return 2
+    except BrokenPipeError:
+        # the reader went away (`everyclick models | head -1`): stop without a traceback, and
+        # point stdout at devnull so the interpreter's flush at exit does not fail again
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 1
 
 
 if __name__ == "__main__":

@@ -200,3 +200,16 @@ def test_measure_prints_and_writes_each_lesions_figures(tmp_path, capsys):
     nib.save(nib.Nifti1Image(ct.T, np.eye(4)), tmp_path / "ct.nii.gz")
     assert main(["measure", str(tmp_path / "ct.nii.gz")]) == 2
     assert "negative values" in capsys.readouterr().err
+
+
+def test_a_reader_that_goes_away_ends_the_command_quietly():
+    """Before: `everyclick models | head -1` ended in a BrokenPipeError traceback."""
+    import subprocess
+    import sys
+
+    command = [sys.executable, "-m", "napari_everyclick.cli", "models"]
+    proc = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    proc.stdout.close()  # before the command has started: its first line meets a closed pipe
+    error = proc.stderr.read().decode()
+    assert proc.wait() == 1
+    assert error == ""
