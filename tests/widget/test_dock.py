@@ -199,3 +199,39 @@ def test_docked_the_plugin_way_the_window_follows_napari_s_contrast_slider(phant
     _, widget = phantom_viewer.window.add_plugin_dock_widget("napari-everyclick", "Every Click")
     phantom_viewer.layers["CT phantom"].contrast_limits = (-160.0, 240.0)
     assert widget.settings.window == (40.0, 400.0)
+
+
+QUIT_WITH_THE_WIDGET_DOCKED = """
+import napari
+from qtpy.QtCore import QTimer
+from napari_everyclick.core.phantom import make_phantom
+viewer = napari.Viewer()
+viewer.add_image(make_phantom(shape=(6, 64, 64)).hu, name="ct")
+viewer.window.add_plugin_dock_widget("napari-everyclick", "Every Click")
+QTimer.singleShot(200, napari.qt.get_qapp().quit)
+napari.run()
+print("quit")
+"""
+
+
+def test_the_app_quitting_with_the_widget_docked_exits_cleanly():
+    """Before: quitting the app with the viewer still open (a script's napari.run() ended by
+    app.quit) aborted the process at exit: Qt had deleted the hand-edit timer before the dock's
+    teardown stopped it, a RuntimeError in a Qt slot (tests/widget/test_hand_edits.py)."""
+    import os
+    import subprocess
+    import sys
+
+    # a user's environment: a test plugin sets SPARSE_AUTO_DENSIFY, and with it the objects
+    # happened to be torn down in an order that hid the crash
+    env = {k: v for k, v in os.environ.items() if k != "SPARSE_AUTO_DENSIFY"}
+    run = subprocess.run(
+        [sys.executable, "-c", QUIT_WITH_THE_WIDGET_DOCKED],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert run.returncode == 0, run.stderr[-2000:]
+    assert "quit" in run.stdout and "Traceback" not in run.stderr

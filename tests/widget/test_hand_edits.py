@@ -79,6 +79,21 @@ def test_a_2d_layer_is_reported_whole_and_closing_reports_what_waits(make_napari
     assert reports == [(labels, None)]  # no longer watched
 
 
+def test_closing_after_qt_deleted_the_timer_still_reports_what_waits(make_napari_viewer):
+    """Before: when the app quit with the widget docked and the viewer never closed, Qt deleted
+    this timer before the dock's teardown closed the watcher: a RuntimeError in a Qt slot, and
+    the process aborted at exit (`everyclick demo` quit from a script, a second viewer)."""
+    from qtpy import sip
+
+    viewer = make_napari_viewer()
+    labels = viewer.add_labels(np.zeros((40, 40), np.uint8))
+    edits, reports = _watching(labels)
+    labels.paint((10, 10), 1)
+    sip.delete(edits._timer)  # as at the interpreter's exit
+    edits.close()
+    assert reports == [(labels, None)]
+
+
 def test_an_accept_is_saved_once_and_a_stroke_after_it_is_measured_and_saved(
     phantom_viewer, dock_with, qtbot
 ):

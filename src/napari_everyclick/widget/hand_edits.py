@@ -18,7 +18,7 @@ itself: a napari without it leaves undo and redo to be saved with the next edit.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from typing import Any
 from weakref import WeakKeyDictionary, WeakSet
 
@@ -112,7 +112,10 @@ class HandEdits:
 
     def flush(self) -> None:
         """Report every layer edited by hand since the last report, now."""
-        self._timer.stop()
+        # at the interpreter's exit (the app quit, the viewer never closed) Qt may delete the
+        # timer before the dock's teardown closes us; what waits is reported all the same
+        with suppress(RuntimeError):
+            self._timer.stop()
         waiting = list(self._waiting.items())
         self._waiting.clear()
         for layer, slices in waiting:
