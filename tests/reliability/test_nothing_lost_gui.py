@@ -193,6 +193,83 @@ def test_lesions_accepted_on_an_image_not_read_from_a_file_come_back_with_the_sa
     assert [p.name for p in recovery_dir().iterdir()] == [copy.name]
 
 
+def test_closing_writes_the_saves_whose_workers_never_began(qtbot, tmp_path, monkeypatch):
+    """Before: the saves of an accept made just before the app quit were lost. napari starts
+    a save's worker from the event loop, which had stopped, and closing did not wait."""
+    from qtpy.QtCore import QTimer
+
+    from napari_everyclick.widget import autosave
+
+    written = []
+    real_write = autosave.write_labels
+
+    def write(path, data, meta):
+        written.append(path)
+        return real_write(path, data, meta)
+
+    monkeypatch.setattr(autosave, "write_labels", write)
+    saver = autosave.Autosaver()
+    first, second = tmp_path / "a.nii.gz", tmp_path / "b.nii.gz"
+    labels = Labels(np.zeros((2, 8, 8), np.uint16))
+    labels.data[1, 2:5, 3:6] = 4
+
+    def accept_then_close():  # in the event loop, as the widget's accept and close are
+        saver.save(labels, [first, second])
+        saver.finish()
+        assert written == [str(first), str(second)]  # both, before the first worker began
+
+    QTimer.singleShot(0, accept_then_close)
+    qtbot.waitUntil(lambda: bool(written), timeout=10_000)
+    qtbot.waitUntil(lambda: not saver.busy, timeout=10_000)  # its worker begins, writes nothing
+    assert written == [str(first), str(second)]
+    for path in (first, second):
+        np.testing.assert_array_equal(np.asanyarray(nib.load(path).dataobj).T, labels.data)
+
+
+QUIT_RIGHT_AFTER_AN_ACCEPT = """
+import sys
+import napari
+from qtpy.QtCore import QTimer
+from napari_everyclick.core.clicks import Click
+from napari_everyclick.core.phantom import make_phantom
+
+viewer = napari.Viewer()
+viewer.add_image(make_phantom(shape=(6, 96, 96)).hu, name="ct")
+_, widget = viewer.window.add_plugin_dock_widget("napari-everyclick", "Every Click")
+widget.controls.method_combo.setCurrentText("disk")
+viewer.dims.set_point(0, 3)
+annotator = widget.annotator
+
+def accept_and_quit():
+    if annotator.busy:
+        QTimer.singleShot(10, accept_and_quit)
+        return
+    annotator.accept()
+    napari.qt.get_qapp().quit()
+
+annotator.add_click(annotator.plane, Click(y=48.0, x=48.0, positive=True, radius=9.0))
+QTimer.singleShot(10, accept_and_quit)
+napari.run()
+"""
+
+
+def test_an_accept_right_before_the_app_quits_reaches_the_recovery_copy(recovery_dir):
+    """The same, end to end: a script accepts and quits the app at once, the viewer open."""
+    import subprocess
+    import sys
+
+    run = subprocess.run(
+        [sys.executable, "-c", QUIT_RIGHT_AFTER_AN_ACCEPT],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert run.returncode == 0, run.stderr[-2000:]
+    (copy,) = recovery_dir.iterdir()
+    assert np.asanyarray(nib.load(copy).dataobj)[:, :, 3].any()  # the accept, on slice 3
+
+
 def _painted_by_hand(make_napari_viewer, qtbot, tmp_path, strokes):
     """A case opened and one lesion accepted, then label 5 painted with napari's brush at each
     (z, y, x) of `strokes`. Returns the widget, the labels layer and a reader of the recovery

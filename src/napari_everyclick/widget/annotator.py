@@ -582,10 +582,12 @@ class Annotator:
         self.measuring.set_draw_axes(self.settings.draw_axes)
 
     def close(self) -> None:
-        """Give the mouse and keys back to napari (saving strokes painted by hand that wait for
-        a pause); accepted labels stay as they are."""
+        """Give the mouse and keys back to napari, after saving what waits: strokes painted by
+        hand that wait for a pause, and the saves under way or queued (the viewer or the app
+        may be going away with the event loop that would run them); accepted labels stay."""
         self.hand_edits.close()
         self.runner.close()
+        self.autosaver.finish()
         self.tool.close()
         if self.gesture in self.viewer.mouse_drag_callbacks:
             self.viewer.mouse_drag_callbacks.remove(self.gesture)

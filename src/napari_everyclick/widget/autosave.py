@@ -5,7 +5,9 @@ The write goes through the plugin's npe2 writer (`io.layers.write_labels`, the s
 File > Save Selected Layers), which writes a temporary file and moves it into place with
 os.replace, so a crash mid-write never leaves a truncated file. The labels are snapshotted on the
 GUI thread (one copy per accept, not per click) and compressed in a thread worker; changes made
-while a save runs are saved right after it, newest state last.
+while a save runs are saved right after it, newest state last. Closing the widget, the viewer or
+the app finishes them first (`Autosaver.finish`): napari starts a worker from the event loop,
+which a quitting app stops, so a save whose worker has not begun is written on the GUI thread.
 
 A file beside the CT that the layer did not come from (an earlier session's labels, when the CT
 was opened some other way) is never overwritten: before the first save it is kept as
@@ -15,7 +17,9 @@ kept aside: the reader brings it back whenever it holds what the file beside the
 
 from __future__ import annotations
 
+import logging
 import shutil
+import threading
 import time
 from collections.abc import Sequence
 from pathlib import Path
@@ -27,6 +31,11 @@ from napari.utils.notifications import show_info, show_warning
 from ..io.layers import SAVED_LABELS_SUFFIX, write_labels
 from ..io.recovery import recovery_dir
 from .background import Failure, catching, create_worker
+
+FINISH_TIMEOUT_S = 60.0
+"""How long closing the widget waits for a save under way (a large volume compresses in seconds)."""
+
+log = logging.getLogger(__name__)
 
 
 def source_path(image: Image) -> Path | None:
@@ -42,13 +51,31 @@ def backup_path(path: Path, when: float) -> Path:
     return path.with_name(path.name.replace(SAVED_LABELS_SUFFIX, dated))
 
 
-def _keep_then_write(path: str, data: np.ndarray, meta: dict, keep_as: Path | None) -> list[str]:
-    """Copy the file at `path` to `keep_as` first (when given), then write the labels."""
-    if keep_as is not None:
-        shutil.copy2(path, keep_as)
-    # the recovery dir, the first time: the user's own, as it holds outlines of patients' CTs
-    Path(path).parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-    return write_labels(path, data, meta)
+class LabelsWrite:
+    """One write of a labels snapshot to `path` (first copying the file there to `keep_as`, when
+    given), done once: by a worker, or at close by the GUI thread if no worker has begun it
+    (napari starts a worker from the event loop, which may already have stopped)."""
+
+    def __init__(self, path: Path, data: np.ndarray, meta: dict, keep_as: Path | None) -> None:
+        self.path, self.data, self.meta, self.keep_as = path, data, meta, keep_as
+        self.done = threading.Event()  # set once the write is over, written or not
+        self._begun = False
+        self._lock = threading.Lock()
+
+    def __call__(self) -> list[str] | None:
+        """Write; the paths written, or None when it had begun elsewhere."""
+        with self._lock:
+            if self._begun:
+                return None
+            self._begun = True
+        try:
+            if self.keep_as is not None:
+                shutil.copy2(self.path, self.keep_as)
+            # the recovery dir, at first: the user's own, as it holds outlines of patients' CTs
+            self.path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+            return write_labels(str(self.path), self.data, self.meta)
+        finally:
+            self.done.set()
 
 
 class Autosaver:
@@ -59,6 +86,7 @@ class Autosaver:
         # path -> (labels, writer meta, where to keep the file found there first), oldest first
         self._queued: dict[Path, tuple[np.ndarray, dict, Path | None]] = {}
         self._checked: set[Path] = set()  # files this autosaver may overwrite
+        self._writing: LabelsWrite | None = None
         self.last_saved: Path | None = None
 
     @property
@@ -102,21 +130,37 @@ class Autosaver:
         if not self._queued:
             return
         path = next(iter(self._queued))
-        data, meta, keep_as = self._queued.pop(path)
-        worker = create_worker(
-            catching(_keep_then_write), str(path), data, meta, keep_as, _start_thread=False
-        )
+        job = LabelsWrite(path, *self._queued.pop(path))
+        worker = create_worker(catching(job), _start_thread=False)
         worker.returned.connect(lambda result: self._saved(path, result))
         worker.finished.connect(self._finished)
-        self._worker = worker
+        self._worker, self._writing = worker, job
         worker.start()
 
-    def _saved(self, path: Path, result: list[str] | Failure) -> None:
+    def finish(self, timeout_s: float = FINISH_TIMEOUT_S) -> None:
+        """Save everything now, on this thread: the write under way (done here if its worker
+        has not begun it, else waited for, `timeout_s` at most), then each waiting one. For the
+        widget's close: the viewer, or the whole app, is going away, and with it the event
+        loop that would start the workers."""
+        job, self._writing = self._writing, None
+        if job is not None:
+            result = catching(job)()
+            if result is not None:
+                self._saved(job.path, result)
+            elif not job.done.wait(timeout_s):
+                log.warning("a save to %s still runs after %g s; not waiting", job.path, timeout_s)
+        while self._queued:
+            path = next(iter(self._queued))
+            self._saved(path, catching(LabelsWrite(path, *self._queued.pop(path)))())
+
+    def _saved(self, path: Path, result: list[str] | Failure | None) -> None:
+        if result is None:  # written by `finish`
+            return
         if isinstance(result, Failure):
             show_warning(f"EveryClick could not save the labels to {path}: {result.error}")
         else:
             self.last_saved = Path(result[0])
 
     def _finished(self) -> None:
-        self._worker = None
+        self._worker = self._writing = None
         self._start_next()

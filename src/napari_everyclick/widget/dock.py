@@ -9,11 +9,12 @@ The widget works on the viewer itself, not on the proxy napari hands it (`layers
 
 from __future__ import annotations
 
+from contextlib import suppress
 from dataclasses import replace
 
 from napari.layers import Image, Labels, Points
 from qtpy.QtCore import QEvent, Qt
-from qtpy.QtWidgets import QScrollArea, QSplitter, QVBoxLayout, QWidget
+from qtpy.QtWidgets import QApplication, QScrollArea, QSplitter, QVBoxLayout, QWidget
 
 from ..core.windowing import WINDOW_PRESETS, Window, as_window
 from ..methods import available_methods
@@ -72,6 +73,10 @@ class EveryClickWidget(QWidget):
         # background work's callbacks, which would touch deleted Qt widgets (a lambda, as a
         # method of a dying object is no longer called)
         self.destroyed.connect(lambda *_: self.close_tool())
+        # an app that quits with the viewer open deletes the widget only at the interpreter's
+        # exit: finish the saves while Qt and the event loop still stand
+        self._app_quitting = lambda: self.close_tool()
+        QApplication.instance().aboutToQuit.connect(self._app_quitting)
 
     # --- public actions (buttons and keys) --------------------------------------------------
 
@@ -321,10 +326,13 @@ class EveryClickWidget(QWidget):
     # --- closing ---------------------------------------------------------------------------
 
     def close_tool(self) -> None:
-        """Give mouse and keys back to napari; accepted labels are left as they are."""
+        """Give mouse and keys back to napari, after saving what waits (Annotator.close);
+        accepted labels are left as they are."""
         if self._closed:
             return
         self._closed = True
+        with suppress(AttributeError, TypeError, RuntimeError):  # the app already gone
+            QApplication.instance().aboutToQuit.disconnect(self._app_quitting)
         layers = self.viewer.layers
         layers.events.inserted.disconnect(self._layers_changed)
         layers.events.removed.disconnect(self._layers_changed)
