@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import nibabel as nib
 import numpy as np
 import pytest
 
@@ -120,16 +121,25 @@ def test_the_through_button_stops_a_running_propagation_and_keeps_what_it_wrote(
     assert (labels.data == 1).any(axis=(1, 2)).nonzero()[0].tolist() == [MASS_Z]
 
 
-def test_closing_the_widget_during_a_propagation_calls_nothing_back(
+def test_closing_the_widget_during_a_propagation_keeps_and_saves_what_it_wrote(
     phantom_viewer, dock_with, qtbot
 ):
-    """Closing asks the run to quit; its abort must not reach the closed widget's annotator
-    (as a finished task's callbacks do not)."""
+    """Closing asks the run to quit and calls nothing back on the closed widget. Before: the
+    slices it had written were left unsaved (lost if napari then quit), and a slice it yielded
+    after the close was still written."""
+    from napari_everyclick.io.layers import array_digest, array_recovery_labels_path
+
     widget = slow_widget_with_the_mass_accepted(phantom_viewer, dock_with, qtbot)
+    labels = phantom_viewer.layers["CT phantom lesions"]
     widget.controls.buttons["propagate_through"].click()
     runner = widget.annotator.runner
-    assert runner.busy
+    qtbot.waitUntil(lambda: (labels.data == 1).any(axis=(1, 2)).sum() >= 2, timeout=10_000)
     widget.close()
+    at_close = labels.data.copy()
+    assert len(widget.annotator.accepts) == 2  # the accept, then the run so far
+    copy = array_recovery_labels_path(array_digest(phantom_viewer.layers["CT phantom"].data))
+    np.testing.assert_array_equal(np.asanyarray(nib.load(copy).dataobj).T, at_close)
     qtbot.waitUntil(lambda: not runner.busy, timeout=10_000)
-    assert len(widget.annotator.accepts) == 1  # the stopped run was not recorded after close
+    qtbot.wait(700)  # 2 slices' time: a slice the run yields now is not written
+    np.testing.assert_array_equal(labels.data, at_close)
     assert "by you" not in widget.controls.status_label.text()

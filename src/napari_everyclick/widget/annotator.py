@@ -587,6 +587,12 @@ class Annotator:
         may be going away with the event loop that would run them); accepted labels stay."""
         self.hand_edits.close()
         self.runner.close()
+        run, self._propagating = self._propagating, None
+        if run is not None:  # stopped by the close: what it wrote stays, as one accept, saved
+            edit = run.merged()
+            if edit is not None:
+                self.accepts.append((run.target, edit))
+                self._save(run.target)
         self.autosaver.finish()
         self.tool.close()
         if self.gesture in self.viewer.mouse_drag_callbacks:

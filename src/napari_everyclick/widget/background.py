@@ -112,7 +112,7 @@ class SerialRunner:
         worker.returned.connect(on_returned)
         worker.warned.connect(relay_warning)
         if yielded is not None:
-            worker.yielded.connect(yielded)
+            worker.yielded.connect(lambda item: None if self._closed else yielded(item))
         if aborted is not None:
             worker.aborted.connect(lambda: None if self._closed else aborted())
         worker.finished.connect(self._finished)
