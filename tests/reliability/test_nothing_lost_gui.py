@@ -192,6 +192,14 @@ def test_lesions_accepted_on_an_image_not_read_from_a_file_come_back_with_the_sa
     np.testing.assert_array_equal(in_recovery, restored.data)
     assert [p.name for p in recovery_dir().iterdir()] == [copy.name]
 
+    # the user removes the lesions layer and docks the widget again: offered once, as a
+    # file's copy is once per opening, so it does not come back
+    again.layers.remove(restored)
+    again.window.remove_dock_widget(widget)
+    _, widget = again.window.add_plugin_dock_widget("napari-everyclick", "Every Click")
+    widget.controls.image_combo.setCurrentText("same values")
+    assert widget.annotator.target is None and "same values lesions" not in again.layers
+
 
 def test_closing_writes_the_saves_whose_workers_never_began(qtbot, tmp_path, monkeypatch):
     """Before: the saves of an accept made just before the app quit were lost. napari starts

@@ -62,6 +62,12 @@ from .tool import ToolSwitch, camera_of
 MAX_OPEN_OBJECTS = 8
 """Unaccepted objects kept on other slices; the oldest is dropped beyond this."""
 
+_array_digests: WeakKeyDictionary[Image, str | None] = WeakKeyDictionary()
+"""The recovery keys (io.layers.array_digest) of the images read from no file that a widget has
+targeted, worked out once per image layer for every widget: its recovery copy is offered once,
+as the reader offers a file's once per opening, not again to a widget docked after the user
+removed the lesions layer."""
+
 
 @dataclass
 class Settings:
@@ -120,7 +126,6 @@ class Annotator:
         self.image: Image | None = None
         self.target: Labels | None = None
         self._image_targets: WeakKeyDictionary[Image, Labels | None] = WeakKeyDictionary()
-        self._array_digests: WeakKeyDictionary[Image, str | None] = WeakKeyDictionary()
         self.plane: Plane | None = None
         self.editors: OrderedDict[Hashable, tuple[Plane, ObjectEditor]] = OrderedDict()
         self.accepts: list[tuple[Labels, LabelEdit]] = []
@@ -223,7 +228,7 @@ class Annotator:
         """For an image not read from a file (a sample, a NumPy array), the first time it is
         targeted: the lesions of its recovery copy, found by its values, as its labels layer,
         with a warning naming the copy. A CT read from a file gets its copy from the reader."""
-        if image in self._array_digests or source_path(image) is not None:
+        if image in _array_digests or source_path(image) is not None:
             return None
         digest = self._digest_of(image)
         found = None if digest is None else recovered_array_labels(digest, image.data.shape)
@@ -241,9 +246,9 @@ class Annotator:
     def _digest_of(self, image: Image) -> str | None:
         """The key of the recovery copy of an image not read from a file (io.layers
         .array_digest), worked out once per image; None for a lazy array."""
-        if image not in self._array_digests:
-            self._array_digests[image] = array_digest(image.data)
-        return self._array_digests[image]
+        if image not in _array_digests:
+            _array_digests[image] = array_digest(image.data)
+        return _array_digests[image]
 
     def ensure_target(self) -> Labels:
         """The target Labels layer, created to match the image if there is none."""
