@@ -83,7 +83,7 @@ class HandoverRule:
     drag_clicks: int = 2
     plain_clicks: int = 8
     drag_edge_hu: float | None = None
-    refiner_settings: Mapping[str, float] = field(default_factory=dict)
+    refiner_settings: dict[str, float] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         problems = [
@@ -98,7 +98,7 @@ class HandoverRule:
         if edge is not None and (not isinstance(edge, int | float) or not edge >= 0):
             problems.append(f"drag_edge_hu must be a number of HU >= 0 or null, got {edge}")
         settings = self.refiner_settings
-        if not isinstance(settings, Mapping) or not all(
+        if not isinstance(settings, dict) or not all(
             isinstance(value, int | float) and not isinstance(value, bool)
             for value in settings.values()
         ):
@@ -126,7 +126,7 @@ class HandoverRule:
         return self.network_answers(clicks, edge_hu=math.inf)
 
     def to_dict(self) -> dict[str, Any]:
-        return {**asdict(self), "refiner_settings": dict(self.refiner_settings)}
+        return asdict(self)
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> HandoverRule:

@@ -100,13 +100,13 @@ def recovered_array_labels(digest: str, shape: tuple[int, ...]) -> tuple[np.ndar
     if not path.is_file():
         return None
     try:
-        labels = read_nifti(path).hu
+        labels = labels_file_layer(path)[0]
     except ReadError as exc:
         log.warning("recovery copy %s not opened: %s", path, exc)
         return None
     if len(shape) == 2 and labels.shape == (1, *shape):
         labels = labels[0]  # a 2D image's labels are written as one slice
-    if labels.shape != tuple(shape) or labels.dtype.kind not in "iu":
+    if labels.shape != tuple(shape):
         return None
     if not labels.any():
         discard(path)

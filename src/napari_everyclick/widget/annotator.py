@@ -467,11 +467,17 @@ class Annotator:
 
     def _propagation_done(self, run: PropagationRun) -> None:
         self._propagating = None
+        edit = self._record(run)
+        if edit is not None:
+            self._after_edit(run.target, edit)
+        self._status(run.summary())
+
+    def _record(self, run: PropagationRun) -> LabelEdit | None:
+        """What `run` wrote, as one accept (Undo accept reverts it), or None if nothing."""
         edit = run.merged()
         if edit is not None:
             self.accepts.append((run.target, edit))
-            self._after_edit(run.target, edit)
-        self._status(run.summary())
+        return edit
 
     def _propagation_failed(self, run: PropagationRun, exc: BaseException) -> None:
         self._propagation_done(run)
@@ -593,11 +599,8 @@ class Annotator:
         self.hand_edits.close()
         self.runner.close()
         run, self._propagating = self._propagating, None
-        if run is not None:  # stopped by the close: what it wrote stays, as one accept, saved
-            edit = run.merged()
-            if edit is not None:
-                self.accepts.append((run.target, edit))
-                self._save(run.target)
+        if run is not None and self._record(run) is not None:  # stopped by the close: saved
+            self._save(run.target)
         self.autosaver.finish()
         self.tool.close()
         if self.gesture in self.viewer.mouse_drag_callbacks:
