@@ -12,7 +12,7 @@ import torch
 from napari_everyclick.core.clicker import padded_distance
 from napari_everyclick.core.clicks import STATIC_RADIUS_PX, Click
 from napari_everyclick.core.disks import disk_union
-from napari_everyclick.core.probability import agree_with, smooth_within
+from napari_everyclick.core.probability import agree_with, smoothed_region
 from napari_everyclick.core.session import Session
 from napari_everyclick.core.windowing import Window
 from napari_everyclick.inference.crops import CropConfig, FocusConfig
@@ -178,14 +178,16 @@ def test_global_refinement_may_change_the_whole_target_crop(kind):
 @pytest.mark.parametrize("kind", KINDS)
 def test_smoothing_reads_the_mask_from_the_smoothed_answer_in_the_target_crop(kind):
     """`smoothing_sigma_px`: the first mask is the unsmoothed answer smoothed inside the target
-    crop (`smooth_within`), and the probability is the unsmoothed one moved across 0.5 only
+    crop (`smoothed_region`), and the probability is the unsmoothed one moved across 0.5 only
     where that mask says so (no click core, so no pixel is painted after)."""
     plain = session(kind, click_core_px=None)
     smooth = session(kind, click_core_px=None, smoothing_sigma_px=2.0)
     plain.click(CLICKS[0])
     smooth.click(CLICKS[0])
     box = plain.prediction.state["target_box"]
-    mask = smooth_within(plain.prediction.probability, box, 2.0) > 0.5
+    region, values = smoothed_region(plain.prediction.probability, box, 2.0)
+    mask = plain.mask.copy()
+    mask[region.slices] = values > 0.5
     assert not np.array_equal(mask, plain.mask)
     assert np.array_equal(smooth.mask, mask)
     np.testing.assert_allclose(

@@ -49,24 +49,14 @@ def agree_with(probability: np.ndarray, mask: np.ndarray) -> np.ndarray:
     )
 
 
-def smooth_within(probability: np.ndarray, box: Box, sigma_px: float) -> np.ndarray:
-    """A copy of the (H, W) probability whose part inside `box` (clipped to the slice) is
-    Gaussian-smoothed (`sigma_px`, slice pixels) and re-read (`rethreshold`) at the level that
-    keeps the number of pixels above THRESHOLD in the box; pixels outside the box are unchanged,
-    bit for bit. The blur reads 3 sigma of context around the box, so its edges leave no seam."""
-    out = np.array(probability, dtype=np.float32, copy=True)
-    region = smoothed_region(out, box, sigma_px)
-    if region is not None:
-        out[region[0].slices] = region[1]
-    return out
-
-
 def smoothed_region(
     probability: np.ndarray, box: Box, sigma_px: float
 ) -> tuple[Box, np.ndarray] | None:
-    """`smooth_within`'s work on the box alone: (the box clipped to the slice, its smoothed and
-    re-read float32 values), reading only the box and its 3-sigma context; None when the box
-    misses the slice or `sigma_px` is 0. Per click, this touches no more than the region."""
+    """The (H, W) probability's part inside `box`, clipped to the slice, Gaussian-smoothed
+    (`sigma_px`, slice pixels) and re-read (`rethreshold`) at the level that keeps the number of
+    pixels above THRESHOLD in the box: (the clipped box, its float32 values). It reads only the
+    box and its 3-sigma context, so its edges leave no seam and a click touches no more than
+    its region; None when the box misses the slice or `sigma_px` is 0."""
     h, w = probability.shape
     inside_slice = box.intersection(Box(0, 0, h, w))
     if inside_slice is None or sigma_px <= 0:
