@@ -249,25 +249,29 @@ viewer.dims.set_point(0, 3)
 annotator = widget.annotator
 
 def accept_and_quit():
-    if annotator.busy:
+    if annotator.busy and WAIT_FOR_THE_PREDICTION:
         QTimer.singleShot(10, accept_and_quit)
         return
     annotator.accept()
     napari.qt.get_qapp().quit()
 
 annotator.add_click(annotator.plane, Click(y=48.0, x=48.0, positive=True, radius=9.0))
-QTimer.singleShot(10, accept_and_quit)
+QTimer.singleShot(0, accept_and_quit)
 napari.run()
 """
 
 
-def test_an_accept_right_before_the_app_quits_reaches_the_recovery_copy(recovery_dir):
-    """The same, end to end: a script accepts and quits the app at once, the viewer open."""
+@pytest.mark.parametrize("wait", [True, False], ids=["after-its-prediction", "during-it"])
+def test_an_accept_right_before_the_app_quits_reaches_the_recovery_copy(recovery_dir, wait):
+    """The same, end to end: a script accepts and quits the app at once, the viewer open; the
+    accept pressed after its prediction came back, or while it runs (before: lost, as the
+    prediction's worker, started from the event loop, never began)."""
     import subprocess
     import sys
 
+    script = f"WAIT_FOR_THE_PREDICTION = {wait}\n" + QUIT_RIGHT_AFTER_AN_ACCEPT
     run = subprocess.run(
-        [sys.executable, "-c", QUIT_RIGHT_AFTER_AN_ACCEPT],
+        [sys.executable, "-c", script],
         capture_output=True,
         text=True,
         timeout=300,

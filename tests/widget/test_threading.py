@@ -6,6 +6,7 @@ from __future__ import annotations
 import threading
 import time
 
+import nibabel as nib
 import numpy as np
 import pytest
 
@@ -89,4 +90,30 @@ def test_worker_crash_method_slice_and_image_switches_and_closing_keep_labels(
     assert not widget.annotator.tool.active
     assert camera_of(viewer).mouse_pan
     assert widget.annotator.gesture not in viewer.mouse_drag_callbacks
+    np.testing.assert_array_equal(labels.data, accepted)
+
+
+def test_an_accept_pressed_while_its_prediction_runs_is_made_and_saved_by_a_close_at_once(
+    phantom_viewer, dock_with, qtbot
+):
+    """Accept waits for the prediction under way. Before: closing the widget (or quitting the
+    app) before it came back dropped that accept, or made it on the closed widget after the
+    close had finished the saves, so the recovery copy missed it."""
+    from napari_everyclick.io.layers import array_digest, array_recovery_labels_path
+
+    widget = dock_with(lambda name, **kw: DiskLike(delay_s=0.4))
+    image = phantom_viewer.layers["CT phantom"]
+    cy, cx = MASS.center[1], MASS.center[2]
+    canvas.drag(phantom_viewer, image, (MASS_Z, cy, cx), (MASS_Z, cy, cx + 10))
+    qtbot.waitUntil(lambda: widget.annotator.busy, timeout=5_000)
+    widget.annotator.accept()
+    assert "accepting when the prediction is ready" in widget.controls.status_label.text()
+    widget.close()
+    labels = phantom_viewer.layers["CT phantom lesions"]
+    accepted = labels.data.copy()
+    assert (accepted[MASS_Z] == 1).sum() > 250  # the 10-px disk
+    copy = array_recovery_labels_path(array_digest(image.data))
+    np.testing.assert_array_equal(np.asanyarray(nib.load(copy).dataobj).T, accepted)
+    qtbot.wait(600)  # the worker's own signals come now: nothing is made twice
+    assert len(widget.annotator.accepts) == 1
     np.testing.assert_array_equal(labels.data, accepted)

@@ -62,6 +62,10 @@ from .tool import ToolSwitch, camera_of
 MAX_OPEN_OBJECTS = 8
 """Unaccepted objects kept on other slices; the oldest is dropped beyond this."""
 
+CLOSE_ACCEPT_WAIT_S = 30.0
+"""How long closing waits for the prediction an accept waits for (a click takes well under a
+second; a model's first use loads torch and its weights, seconds on a laptop)."""
+
 _array_digests: WeakKeyDictionary[Image, str | None] = WeakKeyDictionary()
 """The recovery keys (io.layers.array_digest) of the images read from no file that a widget has
 targeted, worked out once per image layer for every widget: its recovery copy is offered once,
@@ -595,8 +599,12 @@ class Annotator:
     def close(self) -> None:
         """Give the mouse and keys back to napari, after saving what waits: strokes painted by
         hand that wait for a pause, and the saves under way or queued (the viewer or the app
-        may be going away with the event loop that would run them); accepted labels stay."""
+        may be going away with the event loop that would run them); accepted labels stay. An
+        accept that waits for its prediction is made first, the prediction awaited here."""
         self.hand_edits.close()
+        deadline = time.monotonic() + CLOSE_ACCEPT_WAIT_S
+        while self._accept_when_ready and self.runner.settle(deadline - time.monotonic()):
+            pass  # each settled job may make its accept, or start the job of newer clicks
         self.runner.close()
         run, self._propagating = self._propagating, None
         if run is not None and self._record(run) is not None:  # stopped by the close: saved

@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import logging
 import shutil
-import threading
 import time
 from collections.abc import Sequence
 from pathlib import Path
@@ -30,7 +29,7 @@ from napari.utils.notifications import show_info, show_warning
 
 from ..io.layers import SAVED_LABELS_SUFFIX, write_labels
 from ..io.recovery import recovery_dir
-from .background import Failure, catching, create_worker
+from .background import Failure, RunOnce, catching, create_worker
 
 FINISH_TIMEOUT_S = 60.0
 """How long closing the widget waits for a save under way (a large volume compresses in seconds)."""
@@ -51,31 +50,21 @@ def backup_path(path: Path, when: float) -> Path:
     return path.with_name(path.name.replace(SAVED_LABELS_SUFFIX, dated))
 
 
-class LabelsWrite:
+class LabelsWrite(RunOnce):
     """One write of a labels snapshot to `path` (first copying the file there to `keep_as`, when
-    given), done once: by a worker, or at close by the GUI thread if no worker has begun it
-    (napari starts a worker from the event loop, which may already have stopped)."""
+    given), done once: by a worker, or at close by the GUI thread if no worker has begun it.
+    Called, it returns the paths written, or None when it had begun elsewhere."""
 
     def __init__(self, path: Path, data: np.ndarray, meta: dict, keep_as: Path | None) -> None:
+        super().__init__(self._write)
         self.path, self.data, self.meta, self.keep_as = path, data, meta, keep_as
-        self.done = threading.Event()  # set once the write is over, written or not
-        self._begun = False
-        self._lock = threading.Lock()
 
-    def __call__(self) -> list[str] | None:
-        """Write; the paths written, or None when it had begun elsewhere."""
-        with self._lock:
-            if self._begun:
-                return None
-            self._begun = True
-        try:
-            if self.keep_as is not None:
-                shutil.copy2(self.path, self.keep_as)
-            # the recovery dir, at first: the user's own, as it holds outlines of patients' CTs
-            self.path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-            return write_labels(str(self.path), self.data, self.meta)
-        finally:
-            self.done.set()
+    def _write(self) -> list[str]:
+        if self.keep_as is not None:
+            shutil.copy2(self.path, self.keep_as)
+        # the recovery dir, at first: the user's own, as it holds outlines of patients' CTs
+        self.path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        return write_labels(str(self.path), self.data, self.meta)
 
 
 class Autosaver:
@@ -147,7 +136,7 @@ class Autosaver:
             result = catching(job)()
             if result is not None:
                 self._saved(job.path, result)
-            elif not job.done.wait(timeout_s):
+            elif not job.ended.wait(timeout_s):
                 log.warning("a save to %s still runs after %g s; not waiting", job.path, timeout_s)
         while self._queued:
             path = next(iter(self._queued))
